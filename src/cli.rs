@@ -1,0 +1,159 @@
+//! The command line of contract §3, as clap derive types. Only parsing lives here;
+//! `commands` does the work.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success, nothing to change
+  1  error: invalid spec or flags, AWS error, refused apply
+  2  plan --detailed-exitcode: changes are pending; drift: drift was found";
+
+/// The SES sending-event pipeline as code: plan, apply and drift-check configuration
+/// sets, event destinations, Firehose streams, S3 buckets, IAM roles and identity settings.
+#[derive(Debug, Parser)]
+#[command(name = "sesinfra", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// AWS region (the spec's `region:` wins; else AWS_REGION / the AWS config).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS shared-config profile.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// One endpoint for every AWS service (e.g. a local emulator).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Set a spec variable, used as ${var.NAME}; wins over `variables:`. Repeatable.
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// No colours (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More logs on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check spec files offline (no AWS calls): every problem, with file, line and fix.
+    Validate {
+        /// Spec file (default: sesinfra.yaml).
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// More spec files to check.
+        #[arg(value_name = "FILES", conflicts_with = "file")]
+        files: Vec<PathBuf>,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Save the plan for `sesinfra apply PLANFILE`.
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<PathBuf>,
+        /// Exit 2 when changes are pending, 0 when none.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Make AWS match the spec (or a saved plan).
+    Apply {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// A plan saved by `plan --out`; applied exactly, refused if AWS changed since.
+        #[arg(value_name = "PLANFILE", conflicts_with = "file")]
+        planfile: Option<PathBuf>,
+        /// Do not ask for confirmation (required when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Take over resources with clashing names that lack sesinfra's stack tag.
+        #[arg(long)]
+        adopt: bool,
+    },
+    /// Delete everything the stack owns (retained buckets are kept).
+    Destroy {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Report changes made outside sesinfra; exit 2 when there are any.
+    Drift {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Print the JSON Schema of the spec format.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArg {
+    /// Spec file (default: sesinfra.yaml).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl SpecArg {
+    pub fn path(&self) -> PathBuf {
+        self.file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SPEC_FILE))
+    }
+}
+
+pub const DEFAULT_SPEC_FILE: &str = "sesinfra.yaml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+fn parse_var(raw: &str) -> Result<(String, String), String> {
+    let (name, value) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("`{raw}` is not NAME=VALUE"))?;
+    if !crate::spec::interpolate::is_name(name) {
+        return Err(format!(
+            "`{name}` is not a variable name (a letter or '_', then letters, digits, '_' or '-')"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn var_flag_parses_name_and_value() {
+        assert_eq!(parse_var("env=prod=1"), Ok(("env".into(), "prod=1".into())));
+        assert!(parse_var("noequals").is_err());
+        assert!(parse_var("1bad=x").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! sesinfra: the Amazon SES sending-event pipeline as code.
+//!
+//! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
+//! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod commands;
+pub mod diagnostics;
+pub mod error;
+pub mod model;
+pub mod schema;
+pub mod spec;
+pub mod validate;
+
+pub use error::Error;

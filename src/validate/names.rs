@@ -1,0 +1,351 @@
+//! AWS's rules for names, ARNs, domains and tags, as pure checks. Each returns
+//! `Err(what would be valid)`, phrased to follow "… is not valid: ".
+
+/// `[A-Za-z0-9<extra>]{min,max}`.
+fn charset(value: &str, extra: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+    let len = value.chars().count();
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    if ok_chars && (min..=max).contains(&len) {
+        Ok(())
+    } else {
+        let extra_desc: Vec<String> = extra.chars().map(|c| format!("'{c}'")).collect();
+        let extra_desc = if extra_desc.is_empty() {
+            String::new()
+        } else {
+            format!(" and {}", extra_desc.join(", "))
+        };
+        Err(format!(
+            "{what} must be {min}-{max} characters of A-Z, a-z, 0-9{extra_desc} (got {len})"
+        ))
+    }
+}
+
+pub fn stack(value: &str) -> Result<(), String> {
+    charset(value, "-", 1, 32, "a stack name")
+}
+
+/// Configuration set names, event destination names, dedicated IP pool names.
+pub fn ses_name(value: &str, what: &str) -> Result<(), String> {
+    charset(value, "_-", 1, 64, what)
+}
+
+/// Logical names of buckets and streams (used in addresses and generated names).
+pub fn logical(value: &str) -> Result<(), String> {
+    charset(value, "_-", 1, 64, "a logical name")
+}
+
+pub fn stream_name(value: &str) -> Result<(), String> {
+    charset(value, "_.-", 1, 64, "a Firehose stream name")
+}
+
+pub fn variable_name(value: &str) -> Result<(), String> {
+    if crate::spec::interpolate::is_name(value) {
+        Ok(())
+    } else {
+        Err("a variable name starts with a letter or '_', then letters, digits, '_' or '-'".into())
+    }
+}
+
+pub fn region(value: &str) -> Result<(), String> {
+    // e.g. eu-west-1, ap-northeast-1, us-gov-west-1, cn-north-1
+    let parts: Vec<&str> = value.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err("a region looks like eu-west-1 or ap-northeast-1".into())
+    }
+}
+
+/// S3 general purpose bucket naming rules.
+pub fn bucket_name(value: &str) -> Result<(), String> {
+    let rules = "a bucket name must be 3-63 characters of a-z, 0-9, '.' and '-', \
+                 begin and end with a letter or digit, have no '..', not look like an \
+                 IP address, and not start with 'xn--' or 'sthree-' nor end with '-s3alias'";
+    let len = value.len();
+    let chars_ok = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends_ok = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    let looks_like_ip =
+        value.split('.').count() == 4 && value.split('.').all(|p| p.parse::<u8>().is_ok());
+    let reserved = value.starts_with("xn--")
+        || value.starts_with("sthree-")
+        || value.ends_with("-s3alias")
+        || value.ends_with("--ol-s3");
+    if (3..=63).contains(&len)
+        && chars_ok
+        && ends_ok
+        && !value.contains("..")
+        && !looks_like_ip
+        && !reserved
+    {
+        Ok(())
+    } else {
+        Err(rules.into())
+    }
+}
+
+/// A DNS domain name with at least two labels.
+pub fn domain(value: &str) -> Result<(), String> {
+    let labels: Vec<&str> = value.trim_end_matches('.').split('.').collect();
+    let ok = value.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "a domain is like example.com: labels of letters, digits and '-', separated by '.'"
+                .into(),
+        )
+    }
+}
+
+/// An SES identity: a domain or an email address.
+pub fn identity(value: &str) -> Result<(), String> {
+    match value.rsplit_once('@') {
+        Some((local, dom)) => {
+            let local_ok = !local.is_empty()
+                && local.len() <= 64
+                && !local.chars().any(|c| c.is_whitespace() || c == '@');
+            if local_ok && domain(dom).is_ok() {
+                Ok(())
+            } else {
+                Err(
+                    "an identity is a domain (example.com) or an email address (user@example.com)"
+                        .into(),
+                )
+            }
+        }
+        None => domain(value).map_err(|_| {
+            "an identity is a domain (example.com) or an email address (user@example.com)".into()
+        }),
+    }
+}
+
+const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
+
+/// The parts of an ARN: (partition, service, region, account, resource).
+fn arn_parts(value: &str) -> Option<(&str, &str, &str, &str, &str)> {
+    let mut it = value.splitn(6, ':');
+    let (arn, partition, service, region, account, resource) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
+    (arn == "arn" && PARTITIONS.contains(&partition) && !resource.is_empty())
+        .then_some((partition, service, region, account, resource))
+}
+
+fn is_account(value: &str) -> bool {
+    value.len() == 12 && value.chars().all(|c| c.is_ascii_digit())
+}
+
+/// An ARN of `service` whose resource starts with `resource_prefix`, in a region and
+/// account (or, for global services, with an empty region).
+fn arn_of(
+    value: &str,
+    service: &str,
+    regional: bool,
+    resource_prefix: &str,
+    example: &str,
+) -> Result<(), String> {
+    let ok = arn_parts(value).is_some_and(|(_, svc, region_part, account, resource)| {
+        svc == service
+            && (if regional {
+                region(region_part).is_ok()
+            } else {
+                region_part.is_empty()
+            })
+            && is_account(account)
+            && resource.starts_with(resource_prefix)
+            && resource.len() > resource_prefix.len()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("expected an ARN like {example}"))
+    }
+}
+
+pub fn sns_topic_arn(value: &str) -> Result<(), String> {
+    arn_of(
+        value,
+        "sns",
+        true,
+        "",
+        "arn:aws:sns:eu-west-1:123456789012:bounces",
+    )?;
+    let topic = value.rsplit(':').next().unwrap_or("");
+    charset(topic, "_-", 1, 256, "a topic name")
+}
+
+pub fn firehose_stream_arn(value: &str) -> Result<(), String> {
+    arn_of(
+        value,
+        "firehose",
+        true,
+        "deliverystream/",
+        "arn:aws:firehose:eu-west-1:123456789012:deliverystream/NAME",
+    )
+}
+
+pub fn iam_role_arn(value: &str) -> Result<(), String> {
+    arn_of(
+        value,
+        "iam",
+        false,
+        "role/",
+        "arn:aws:iam::123456789012:role/NAME",
+    )
+}
+
+pub fn kms_key_arn(value: &str) -> Result<(), String> {
+    let example = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    arn_of(value, "kms", true, "key/", example)
+        .or_else(|_| arn_of(value, "kms", true, "alias/", example))
+}
+
+pub fn s3_bucket_arn(value: &str) -> Result<(), String> {
+    let example = "expected an ARN like arn:aws:s3:::my-bucket";
+    match arn_parts(value) {
+        Some((_, "s3", "", "", bucket)) => {
+            bucket_name(bucket).map_err(|rule| format!("{example}; {rule}"))
+        }
+        _ => Err(example.into()),
+    }
+}
+
+/// SES publishes to the account's default event bus only.
+pub fn event_bus_arn(value: &str) -> Result<(), String> {
+    let example = "arn:aws:events:eu-west-1:123456789012:event-bus/default";
+    arn_of(value, "events", true, "event-bus/", example)?;
+    if value.ends_with(":event-bus/default") {
+        Ok(())
+    } else {
+        Err(format!(
+            "SES publishes only to the default event bus: {example}"
+        ))
+    }
+}
+
+/// CloudWatch dimension names and default values used by SES.
+pub fn dimension_part(value: &str, what: &str) -> Result<(), String> {
+    charset(value, "_-@.:", 1, 256, what)
+}
+
+/// Tag keys: 1-128 characters; `aws:` is AWS's and `sesinfra:` is ours.
+pub fn tag_key(value: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@".contains(c);
+    if value.starts_with("aws:") || value.starts_with("sesinfra:") {
+        return Err("tag keys starting with 'aws:' or 'sesinfra:' are reserved".into());
+    }
+    if (1..=128).contains(&value.chars().count()) && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err("a tag key is 1-128 letters, digits, spaces and _ . : / = + - @".into())
+    }
+}
+
+pub fn tag_value(value: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@".contains(c);
+    if value.chars().count() <= 256 && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err("a tag value is 0-256 letters, digits, spaces and _ . : / = + - @".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        assert!(bucket_name("ses-history-123456789012-eu-west-1").is_ok());
+        for bad in [
+            "ab",
+            "Upper",
+            "a..b",
+            "-a",
+            "a-",
+            "192.168.1.1",
+            "xn--a",
+            "a_b",
+            "x-s3alias",
+        ] {
+            assert!(bucket_name(bad).is_err(), "{bad}");
+        }
+        assert!(bucket_name(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn regions() {
+        for ok in ["eu-west-1", "ap-northeast-1", "us-gov-west-1", "cn-north-1"] {
+            assert!(region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["eu-west", "EU-west-1", "euwest1", "e-west-1", ""] {
+            assert!(region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn identities() {
+        assert!(identity("example.com").is_ok());
+        assert!(identity("sender@mail.example.com").is_ok());
+        for bad in ["example", "a@b", "@example.com", "bad domain.com", "-x.com"] {
+            assert!(identity(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn arns() {
+        assert!(sns_topic_arn("arn:aws:sns:eu-west-1:123456789012:bounces").is_ok());
+        assert!(sns_topic_arn("arn:aws:sqs:eu-west-1:123456789012:bounces").is_err());
+        assert!(sns_topic_arn("not-an-arn").is_err());
+        assert!(iam_role_arn("arn:aws:iam::123456789012:role/ses").is_ok());
+        assert!(iam_role_arn("arn:aws:iam:eu-west-1:123456789012:role/ses").is_err());
+        assert!(s3_bucket_arn("arn:aws:s3:::my-bucket").is_ok());
+        assert!(s3_bucket_arn("arn:aws:s3:::My_Bucket").is_err());
+        assert!(kms_key_arn("arn:aws:kms:eu-west-1:123456789012:alias/s3").is_ok());
+        assert!(
+            firehose_stream_arn("arn:aws:firehose:eu-west-1:123456789012:deliverystream/x").is_ok()
+        );
+        assert!(event_bus_arn("arn:aws:events:eu-west-1:123456789012:event-bus/default").is_ok());
+        assert!(event_bus_arn("arn:aws:events:eu-west-1:123456789012:event-bus/custom").is_err());
+    }
+
+    #[test]
+    fn tags() {
+        assert!(tag_key("team").is_ok());
+        assert!(tag_key("aws:cloudformation").is_err());
+        assert!(tag_key("sesinfra:stack").is_err());
+        assert!(tag_key("").is_err());
+        assert!(tag_value("").is_ok());
+        assert!(tag_value("a;b").is_err());
+    }
+}
