@@ -1,0 +1,171 @@
+//! The command-line surface: exit codes, flags, default file, streams.
+
+use predicates::prelude::*;
+
+use crate::support::sesinfra;
+
+const SPEC_WITH_VARS: &str = "version: 1\nstack: s\nvariables: {env: dev}\nconfiguration_sets:\n  Main:\n    tags: {env: \"${var.env}\", owner: \"${env.SESINFRA_TEST_OWNER}\"}\n";
+
+fn spec_dir(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sesinfra.yaml"), text).unwrap();
+    dir
+}
+
+#[test]
+fn usage_errors_exit_1_not_2() {
+    // 2 means "changes pending"; a typo in CI must not look like that.
+    sesinfra()
+        .arg("plan")
+        .arg("--no-such-flag")
+        .assert()
+        .code(1);
+    sesinfra().arg("frobnicate").assert().code(1);
+}
+
+#[test]
+fn help_and_version_exit_0_and_document_exit_codes() {
+    sesinfra()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("changes are pending"));
+    sesinfra().arg("--version").assert().code(0);
+}
+
+#[test]
+fn validate_reads_sesinfra_yaml_by_default() {
+    let dir = spec_dir("version: 1\nstack: s\n");
+    sesinfra()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .code(0)
+        .stdout("sesinfra.yaml: valid\n");
+}
+
+#[test]
+fn missing_spec_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    sesinfra()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot read spec file sesinfra.yaml",
+        ));
+}
+
+#[test]
+fn var_flag_wins_over_variables_and_env_is_read() {
+    let dir = spec_dir(SPEC_WITH_VARS);
+    // Without SESINFRA_TEST_OWNER: an error naming the variable and the line.
+    sesinfra()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "environment variable `SESINFRA_TEST_OWNER` is not set",
+        ))
+        .stderr(predicate::str::contains("sesinfra.yaml:6:"));
+    sesinfra()
+        .current_dir(dir.path())
+        .env("SESINFRA_TEST_OWNER", "mail-team")
+        .args(["validate", "--var", "env=prod"])
+        .assert()
+        .code(0);
+    sesinfra()
+        .current_dir(dir.path())
+        .env("SESINFRA_TEST_OWNER", "mail-team")
+        .args(["validate", "--var", "env=bad;value"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`bad;value` is not valid"));
+}
+
+#[test]
+fn malformed_var_flag_is_rejected() {
+    sesinfra()
+        .args(["validate", "--var", "novalue"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not NAME=VALUE"));
+}
+
+#[test]
+fn quiet_hides_warnings_but_not_errors() {
+    let warn_only = spec_dir(
+        "version: 1\nstack: s\nbuckets: {b: {name: my-bucket-1}}\nfirehose_streams: {s: {bucket: b}}\n",
+    );
+    sesinfra()
+        .current_dir(warn_only.path())
+        .arg("validate")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("warning: stream `s` is not used"))
+        .stdout("sesinfra.yaml: valid (1 warning)\n");
+    sesinfra()
+        .current_dir(warn_only.path())
+        .args(["-q", "validate"])
+        .assert()
+        .code(0)
+        .stderr("");
+    let bad = spec_dir("version: 1\nstack: bad_stack\n");
+    sesinfra()
+        .current_dir(bad.path())
+        .args(["-q", "validate"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`bad_stack` is not valid"));
+}
+
+#[test]
+fn region_flag_conflicting_with_spec_region_warns() {
+    let dir = spec_dir("version: 1\nstack: s\nregion: eu-west-1\n");
+    sesinfra()
+        .current_dir(dir.path())
+        .args(["validate", "--region", "us-east-1"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "the spec pins region eu-west-1; --region/AWS_REGION us-east-1 is ignored",
+        ));
+}
+
+#[test]
+fn aws_commands_validate_first_then_say_not_implemented() {
+    let dir = spec_dir("version: 1\nstack: s\n");
+    for cmd in [
+        &["plan"][..],
+        &["apply", "--yes"],
+        &["destroy", "--yes"],
+        &["drift"],
+    ] {
+        sesinfra()
+            .current_dir(dir.path())
+            .args(cmd)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains("not implemented yet"));
+    }
+    let bad = spec_dir("version: 1\nstack: s\nstak: x\n");
+    sesinfra()
+        .current_dir(bad.path())
+        .arg("plan")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown field `stak`"));
+}
+
+#[test]
+fn schema_prints_json_on_stdout_only() {
+    let out = sesinfra().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["version", "stack"]));
+}
