@@ -236,7 +236,10 @@ fn plain_message(message: &str) -> String {
 
 fn hint_for(message: &str) -> Option<String> {
     let m = message.to_ascii_lowercase();
-    let hint = if m.contains("unknown field") {
+    let hint = if m.contains("flow mapping") || m.contains("flow sequence") {
+        "inside `{...}` or `[...]`, quote values that contain `{`, `}`, `[`, `]` or `,` \
+         — e.g. name: \"ses-${account_id}\""
+    } else if m.contains("unknown field") {
         "remove the key or fix its spelling; the spec reference lists every key (sesinfra schema)"
     } else if m.contains("duplicate") {
         "each key may appear once in a mapping; remove or merge the repeated key"
