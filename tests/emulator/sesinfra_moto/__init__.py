@@ -1,0 +1,25 @@
+"""sesinfra's extension of moto: missing SES v2 operations and fixes of moto defects.
+
+`install()` patches moto in this process; call it before the server handles its
+first request.  Each module documents the defects it fixes:
+
+* sesv2.py      SES v2 operations moto lacks, SES v2 behaviour fixes
+* s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
+* firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
+* control.py    /_sesinfra/ endpoints: health check and fault injection
+* validation.py input validation against botocore's service model
+"""
+
+from __future__ import annotations
+
+from . import firehose, s3, sesv2
+from .control import ControlMiddleware
+
+__all__ = ["ControlMiddleware", "install"]
+
+
+def install() -> None:
+    """Apply every patch (idempotent)."""
+    sesv2.install()
+    s3.install()
+    firehose.install()
