@@ -3,11 +3,14 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod error;
 pub mod model;
+pub mod policy;
+pub mod resources;
 pub mod schema;
 pub mod spec;
 pub mod validate;

@@ -1,7 +1,9 @@
 //! Integration tests: the real `sesinfra` binary, driven as a user would. One test binary
 //! (faster to build); helpers in `support`.
 
+mod aws_sts;
 mod cli;
+mod emulator_extension;
 mod examples;
 mod fixtures;
 mod support;

@@ -1,0 +1,96 @@
+//! The one place AWS clients are configured: region, profile, endpoint override,
+//! retries and timeouts. Every service client is built from the same `SdkConfig`.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_sts::config::Credentials;
+
+/// Settings from the command line and the spec.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// One endpoint for every service (`--endpoint-url` / `AWS_ENDPOINT_URL`).
+    pub endpoint_url: Option<String>,
+    /// Fixed credentials instead of the default chain (tests use one account each).
+    pub static_credentials: Option<StaticCredentials>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+/// Attempts per call, including the first; the SDK backs off with jitter between them
+/// and retries throttling and transient errors.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The clients of every service sesinfra uses.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub region: String,
+    pub sesv2: aws_sdk_sesv2::Client,
+    pub firehose: aws_sdk_firehose::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no AWS region: set `region:` in the spec, pass --region, or set AWS_REGION")]
+    NoRegion,
+}
+
+pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                // One attempt, and one call with all its retries: a hung endpoint
+                // cannot hang sesinfra.
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(300))
+                .build(),
+        );
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(c) = &settings.static_credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            &c.access_key_id,
+            &c.secret_access_key,
+            None,
+            None,
+            "sesinfra-static",
+        ));
+    }
+    let config = loader.load().await;
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .ok_or(ConfigError::NoRegion)?;
+    // A custom endpoint (an emulator, a proxy) is one host: address buckets by path.
+    let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(settings.endpoint_url.is_some())
+        .build();
+    Ok(Clients {
+        region,
+        sesv2: aws_sdk_sesv2::Client::new(&config),
+        firehose: aws_sdk_firehose::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(s3_config),
+        sts: aws_sdk_sts::Client::new(&config),
+    })
+}

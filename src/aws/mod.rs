@@ -1,0 +1,10 @@
+//! Everything that talks to AWS. One module per service; these are the only modules
+//! that use AWS SDK types. Each exposes read / create / update / delete for the
+//! project's own resource types (`crate::resources`), with errors as `AwsError`.
+
+pub mod config;
+pub mod error;
+pub mod sts;
+
+pub use config::{AwsSettings, Clients, StaticCredentials, connect};
+pub use error::{AwsError, ErrorKind};

@@ -1,0 +1,171 @@
+//! The project's own resource types: one struct per kind of AWS resource sesinfra
+//! manages, in the shape both the desired state (derived from the model) and the
+//! observed state (read by `crate::aws`) take. The diff compares values of these types;
+//! no AWS SDK type appears here.
+//!
+//! Fields hold what AWS stores, with AWS's defaults filled in on read, so a resource
+//! read back right after it was created equals what was written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use crate::model::{
+    Compression, DimensionSource, EventType, HttpsPolicy, SuppressionReason, TlsPolicy,
+};
+use crate::policy::PolicyDocument;
+
+/// Tags of a resource, key → value.
+pub type Tags = BTreeMap<String, String>;
+
+/// The tag that marks a resource as owned by a stack.
+pub const STACK_TAG: &str = "sesinfra:stack";
+
+/// An SES v2 configuration set and all its options (event destinations are separate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigurationSet {
+    pub name: String,
+    pub sending_enabled: bool,
+    pub reputation_metrics_enabled: bool,
+    pub tls_policy: TlsPolicy,
+    pub sending_pool: Option<String>,
+    pub max_delivery_seconds: Option<u32>,
+    pub tracking: Option<Tracking>,
+    /// `None`: the account-level suppression list applies. `Some(empty)`: suppress nothing.
+    pub suppression: Option<BTreeSet<SuppressionReason>>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracking {
+    pub custom_redirect_domain: String,
+    pub https_policy: HttpsPolicy,
+}
+
+impl ConfigurationSet {
+    /// A set with AWS's defaults for every option.
+    pub fn with_defaults(name: impl Into<String>) -> ConfigurationSet {
+        ConfigurationSet {
+            name: name.into(),
+            sending_enabled: true,
+            reputation_metrics_enabled: false,
+            tls_policy: TlsPolicy::Optional,
+            sending_pool: None,
+            max_delivery_seconds: None,
+            tracking: None,
+            suppression: None,
+            tags: Tags::new(),
+        }
+    }
+}
+
+/// One event destination of a configuration set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDestination {
+    pub configuration_set: String,
+    pub name: String,
+    pub enabled: bool,
+    /// A set: the order AWS returns them in never matters.
+    pub events: BTreeSet<EventType>,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Firehose {
+        delivery_stream_arn: String,
+        iam_role_arn: String,
+    },
+    Sns {
+        topic_arn: String,
+    },
+    CloudWatch {
+        dimensions: Vec<Dimension>,
+    },
+    EventBridge {
+        event_bus_arn: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dimension {
+    pub name: String,
+    pub source: DimensionSource,
+    pub default_value: String,
+}
+
+/// The attributes sesinfra manages on an existing SES identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityAttributes {
+    pub identity: String,
+    /// AWS's default is true.
+    pub feedback_forwarding: bool,
+    pub default_configuration_set: Option<String>,
+}
+
+/// A Firehose stream (Direct PUT) with an extended S3 destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryStream {
+    pub name: String,
+    pub bucket_arn: String,
+    pub role_arn: String,
+    pub prefix: String,
+    pub error_output_prefix: String,
+    pub buffer_size_mb: u32,
+    pub buffer_interval_seconds: u32,
+    pub compression: Compression,
+    pub tags: Tags,
+}
+
+/// An IAM role with its trust policy and inline policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub name: String,
+    pub description: String,
+    pub trust_policy: PolicyDocument,
+    /// Inline policies by name.
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    pub tags: Tags,
+}
+
+/// An S3 bucket with the settings sesinfra manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub name: String,
+    pub versioning: bool,
+    pub encryption: BucketEncryption,
+    pub block_public_access: bool,
+    pub expire_after_days: Option<u32>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketEncryption {
+    /// SSE-S3, AWS's default for every bucket since 2023.
+    SseS3,
+    Kms {
+        key_arn: String,
+    },
+}
+
+/// ARN builders, so every module spells them the same way.
+pub mod arn {
+    pub fn configuration_set(partition: &str, region: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:ses:{region}:{account}:configuration-set/{name}")
+    }
+
+    pub fn delivery_stream(partition: &str, region: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:firehose:{region}:{account}:deliverystream/{name}")
+    }
+
+    pub fn role(partition: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:iam::{account}:role/{name}")
+    }
+
+    pub fn bucket(partition: &str, name: &str) -> String {
+        format!("arn:{partition}:s3:::{name}")
+    }
+
+    /// The bucket name of an S3 bucket ARN.
+    pub fn bucket_name(arn: &str) -> Option<&str> {
+        arn.split(":::").nth(1).filter(|n| !n.is_empty())
+    }
+}

@@ -1,0 +1,85 @@
+//! The local AWS emulator (moto's server with sesinfra's extension, from
+//! `tests/emulator/`), one process per test for full isolation: each test gets its own
+//! accounts, names and state, and parallel tests cannot collide.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use sesinfra::aws::{AwsSettings, Clients, StaticCredentials};
+
+use super::{repo, venv};
+
+pub struct Emulator {
+    child: Child,
+    /// Held open: the server exits when it closes, even if this process dies.
+    _stdin: ChildStdin,
+    pub endpoint: String,
+}
+
+impl Emulator {
+    /// Starts an emulator on a free loopback port and waits until it answers.
+    /// Panics with the server's output when it cannot start: tests must not pass
+    /// without it.
+    pub fn start() -> Emulator {
+        let log = tempfile::tempfile().expect("emulator log file");
+        let mut child = Command::new(venv().join("bin/python"))
+            .arg(repo().join("tests/emulator/server.py"))
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log.try_clone().expect("clone log handle")))
+            .spawn()
+            .expect("start the emulator (tests/emulator/server.py)");
+        let stdin = child.stdin.take().expect("emulator stdin");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        // The server prints READY only once it answers HTTP; it exits on failure, which
+        // ends this read with EOF.
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).ok();
+        let Some(endpoint) = line.trim().strip_prefix("READY ").map(str::to_owned) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the emulator did not start: {line}\n{}", read_log(log));
+        };
+        Emulator {
+            child,
+            _stdin: stdin,
+            endpoint,
+        }
+    }
+
+    /// Settings for sesinfra's AWS clients pointed at this emulator.
+    pub fn settings(&self) -> AwsSettings {
+        AwsSettings {
+            region: Some("eu-west-1".to_owned()),
+            profile: None,
+            endpoint_url: Some(self.endpoint.clone()),
+            static_credentials: Some(StaticCredentials {
+                access_key_id: "testing".to_owned(),
+                secret_access_key: "testing".to_owned(),
+            }),
+        }
+    }
+
+    pub async fn clients(&self) -> Clients {
+        sesinfra::aws::connect(&self.settings())
+            .await
+            .expect("AWS clients for the emulator")
+    }
+}
+
+fn read_log(mut log: File) -> String {
+    use std::io::Seek;
+    let mut text = String::new();
+    let _ = log.rewind();
+    let _ = log.read_to_string(&mut text);
+    text
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
