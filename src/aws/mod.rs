@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod error;
+pub mod retry;
 pub mod sts;
 
 pub use config::{AwsSettings, Clients, StaticCredentials, connect};
