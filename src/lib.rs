@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod desired;
 pub mod diagnostics;
 pub mod error;
 pub mod model;

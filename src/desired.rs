@@ -1,0 +1,611 @@
+//! Model → desired resources: every AWS resource the stack should have, in the
+//! project's resource types, including the IAM roles sesinfra generates (contract §2).
+//! Pure: the account id, region and partition come in as data.
+//!
+//! Generated names are deterministic and within IAM's limits (64 characters); a name
+//! that would be longer is cut and suffixed with a stable hash of the full name.
+//!
+//! Trust policies stay within IAM's default 2,048-character quota however many
+//! configuration sets share a stream: the sets are spread over several roles by a
+//! stable hash of their names. The number of roles doubles only when one overflows,
+//! so adding a set changes at most one role until then.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef};
+use crate::policy::PolicyDocument;
+use crate::resources::{
+    self, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
+    IdentityAttributes, Role, STACK_TAG, Tags, Target, arn,
+};
+
+/// IAM's limits on role names and (by default) on trust policy size.
+pub const MAX_ROLE_NAME: usize = 64;
+pub const MAX_TRUST_POLICY_CHARS: usize = 2048;
+
+/// Where the stack is deployed.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub partition: String,
+    pub region: String,
+    pub account_id: String,
+}
+
+/// Every resource the stack should have, keyed as the plan addresses them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Desired {
+    /// Managed buckets by logical name (`existing: true` buckets are not here).
+    pub buckets: BTreeMap<String, Bucket>,
+    /// Generated roles by role name.
+    pub roles: BTreeMap<String, Role>,
+    /// Streams by logical name.
+    pub streams: BTreeMap<String, DeliveryStream>,
+    pub configuration_sets: BTreeMap<String, ConfigurationSet>,
+    /// By (configuration set, destination name).
+    pub event_destinations: BTreeMap<(String, String), EventDestination>,
+    pub identities: BTreeMap<String, IdentityAttributes>,
+}
+
+pub fn derive(model: &Model, env: &Environment) -> Desired {
+    let mut desired = Desired::default();
+    let tags = stack_tags(&model.stack, &model.tags);
+
+    for (logical, b) in &model.buckets {
+        if b.existing {
+            continue;
+        }
+        desired.buckets.insert(
+            logical.clone(),
+            Bucket {
+                name: b.name.clone(),
+                versioning: b.versioning,
+                encryption: match &b.encryption {
+                    model::Encryption::SseS3 => BucketEncryption::SseS3,
+                    model::Encryption::Kms { key_arn } => BucketEncryption::Kms {
+                        key_arn: key_arn.clone(),
+                    },
+                },
+                block_public_access: b.block_public_access,
+                expire_after_days: b.expire_after_days,
+                tags: tags.clone(),
+            },
+        );
+    }
+
+    for (logical, s) in &model.streams {
+        let (bucket_arn, kms_key) = match &s.bucket {
+            StreamBucket::Spec(l) => match model.buckets.get(l) {
+                Some(b) => (
+                    arn::bucket(&env.partition, &b.name),
+                    match &b.encryption {
+                        model::Encryption::Kms { key_arn } => Some(key_arn.clone()),
+                        model::Encryption::SseS3 => None,
+                    },
+                ),
+                // Validation guarantees the reference; keep going without a panic.
+                None => (arn::bucket(&env.partition, l), None),
+            },
+            StreamBucket::External { arn } => (arn.clone(), None),
+        };
+        let role_arn = match &s.role {
+            ModelRole::Existing { arn } => arn.clone(),
+            ModelRole::Auto => {
+                let name = role_name(&model.stack, "firehose", logical);
+                let role = firehose_role(
+                    &name,
+                    &model.stack,
+                    env,
+                    &bucket_arn,
+                    kms_key.as_deref(),
+                    &tags,
+                );
+                desired.roles.insert(name.clone(), role);
+                arn::role(&env.partition, &env.account_id, &name)
+            }
+        };
+        desired.streams.insert(
+            logical.clone(),
+            DeliveryStream {
+                name: s.name.clone(),
+                bucket_arn,
+                role_arn,
+                prefix: s.prefix.clone(),
+                error_output_prefix: s.error_output_prefix.clone(),
+                buffer_size_mb: s.buffer_size_mb,
+                buffer_interval_seconds: s.buffer_interval_seconds,
+                compression: s.compression,
+                tags: tags.clone(),
+            },
+        );
+    }
+
+    // Configuration sets that publish to each stream through a generated role.
+    let mut ses_role_users: BTreeMap<StreamKey, BTreeSet<String>> = BTreeMap::new();
+    for set in model.configuration_sets.values() {
+        for d in set.event_destinations.values() {
+            if let model::Target::Firehose {
+                stream,
+                role: ModelRole::Auto,
+            } = &d.target
+            {
+                ses_role_users
+                    .entry(stream_key(stream, model, env))
+                    .or_default()
+                    .insert(set.name.clone());
+            }
+        }
+    }
+    // Role name for each (stream, configuration set).
+    let mut ses_role_of: BTreeMap<(StreamKey, String), String> = BTreeMap::new();
+    for (key, sets) in &ses_role_users {
+        let base = role_name(&model.stack, "ses", &key.label);
+        for (name, members) in split_by_trust_size(&base, sets, env) {
+            let role = ses_role(&name, env, &key.arn, &members, &tags);
+            for set in &members {
+                ses_role_of.insert((key.clone(), set.clone()), name.clone());
+            }
+            desired.roles.insert(name, role);
+        }
+    }
+
+    for set in model.configuration_sets.values() {
+        let mut set_tags = stack_tags(&model.stack, &set.tags);
+        set_tags.insert(STACK_TAG.to_owned(), model.stack.clone());
+        desired.configuration_sets.insert(
+            set.name.clone(),
+            ConfigurationSet {
+                name: set.name.clone(),
+                sending_enabled: set.sending_enabled,
+                reputation_metrics_enabled: set.reputation_metrics,
+                tls_policy: set.tls_policy,
+                sending_pool: set.sending_pool.clone(),
+                max_delivery_seconds: set.max_delivery_seconds,
+                tracking: set.tracking.as_ref().map(|t| resources::Tracking {
+                    custom_redirect_domain: t.custom_redirect_domain.clone(),
+                    https_policy: t.https_policy,
+                }),
+                suppression: set.suppression.clone(),
+                tags: set_tags,
+            },
+        );
+        for d in set.event_destinations.values() {
+            let target = match &d.target {
+                model::Target::Firehose { stream, role } => {
+                    let key = stream_key(stream, model, env);
+                    let iam_role_arn = match role {
+                        ModelRole::Existing { arn } => arn.clone(),
+                        ModelRole::Auto => {
+                            let name = ses_role_of
+                                .get(&(key.clone(), set.name.clone()))
+                                .cloned()
+                                .unwrap_or_default();
+                            arn::role(&env.partition, &env.account_id, &name)
+                        }
+                    };
+                    Target::Firehose {
+                        delivery_stream_arn: key.arn,
+                        iam_role_arn,
+                    }
+                }
+                model::Target::Sns { topic_arn } => Target::Sns {
+                    topic_arn: topic_arn.clone(),
+                },
+                model::Target::CloudWatch { dimensions } => Target::CloudWatch {
+                    dimensions: dimensions
+                        .iter()
+                        .map(|dim| resources::Dimension {
+                            name: dim.name.clone(),
+                            source: dim.source,
+                            default_value: dim.default.clone(),
+                        })
+                        .collect(),
+                },
+                model::Target::EventBridge { event_bus_arn } => Target::EventBridge {
+                    event_bus_arn: event_bus_arn.clone(),
+                },
+            };
+            desired.event_destinations.insert(
+                (set.name.clone(), d.name.clone()),
+                EventDestination {
+                    configuration_set: set.name.clone(),
+                    name: d.name.clone(),
+                    enabled: d.enabled,
+                    events: d.events.clone(),
+                    target,
+                },
+            );
+        }
+    }
+
+    for identity in model.identities.values() {
+        desired.identities.insert(
+            identity.name.clone(),
+            IdentityAttributes {
+                identity: identity.name.clone(),
+                feedback_forwarding: identity.feedback_forwarding,
+                default_configuration_set: identity.default_configuration_set.clone(),
+            },
+        );
+    }
+    desired
+}
+
+fn stack_tags(stack: &str, tags: &BTreeMap<String, String>) -> Tags {
+    let mut out = tags.clone();
+    out.insert(STACK_TAG.to_owned(), stack.to_owned());
+    out
+}
+
+/// A stream as an event destination sees it: its ARN, and a label for role names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct StreamKey {
+    arn: String,
+    label: String,
+}
+
+fn stream_key(stream: &StreamRef, model: &Model, env: &Environment) -> StreamKey {
+    match stream {
+        StreamRef::Spec(logical) => {
+            let name = model
+                .streams
+                .get(logical)
+                .map_or(logical.as_str(), |s| s.name.as_str());
+            StreamKey {
+                arn: arn::delivery_stream(&env.partition, &env.region, &env.account_id, name),
+                label: logical.clone(),
+            }
+        }
+        // A stream outside the spec: label it by a hash of its ARN.
+        StreamRef::External { arn } => StreamKey {
+            arn: arn.clone(),
+            label: format!("ext-{:08x}", fnv1a(arn) as u32),
+        },
+    }
+}
+
+/// `<stack>-<purpose>-<label>`, cut to IAM's limit with a stable hash suffix.
+pub fn role_name(stack: &str, purpose: &str, label: &str) -> String {
+    let full: String = format!("{stack}-{purpose}-{label}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    shorten(&full, MAX_ROLE_NAME)
+}
+
+fn shorten(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let hash = format!("{:08x}", fnv1a(name) as u32);
+    format!("{}-{hash}", &name[..max - hash.len() - 1])
+}
+
+/// FNV-1a, 64 bit: a stable hash for names (std's hasher may change between releases,
+/// and generated names must not).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+const POLICY_VERSION: &str = "2012-10-17";
+
+fn firehose_role(
+    name: &str,
+    stack: &str,
+    env: &Environment,
+    bucket_arn: &str,
+    kms_key: Option<&str>,
+    tags: &Tags,
+) -> Role {
+    let trust = json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "firehose.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": env.account_id}}
+        }]
+    });
+    let mut statements = vec![json!({
+        "Effect": "Allow",
+        "Action": [
+            "s3:AbortMultipartUpload",
+            "s3:GetBucketLocation",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:PutObject"
+        ],
+        "Resource": [bucket_arn, format!("{bucket_arn}/*")]
+    })];
+    if let Some(key) = kms_key {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key,
+            "Condition": {
+                "StringEquals": {"kms:ViaService": format!("s3.{}.amazonaws.com", env.region)},
+                "StringLike": {"kms:EncryptionContext:aws:s3:arn": format!("{bucket_arn}/*")}
+            }
+        }));
+    }
+    Role {
+        name: name.to_owned(),
+        description: format!("sesinfra stack {stack}: Firehose writes to S3"),
+        trust_policy: PolicyDocument::new(trust),
+        inline_policies: BTreeMap::from([(
+            "sesinfra".to_owned(),
+            PolicyDocument::new(json!({"Version": POLICY_VERSION, "Statement": statements})),
+        )]),
+        tags: tags.clone(),
+    }
+}
+
+fn ses_trust_policy(env: &Environment, sets: &BTreeSet<String>) -> PolicyDocument {
+    let source_arns: Vec<String> = sets
+        .iter()
+        .map(|s| arn::configuration_set(&env.partition, &env.region, &env.account_id, s))
+        .collect();
+    PolicyDocument::new(json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ses.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {
+                "aws:SourceAccount": env.account_id,
+                "aws:SourceArn": source_arns
+            }}
+        }]
+    }))
+}
+
+fn ses_role(
+    name: &str,
+    env: &Environment,
+    stream_arn: &str,
+    sets: &BTreeSet<String>,
+    tags: &Tags,
+) -> Role {
+    let permissions = json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+            "Resource": stream_arn
+        }]
+    });
+    Role {
+        name: name.to_owned(),
+        description: "sesinfra: SES publishes events to Firehose".to_owned(),
+        trust_policy: ses_trust_policy(env, sets),
+        inline_policies: BTreeMap::from([(
+            "sesinfra".to_owned(),
+            PolicyDocument::new(permissions),
+        )]),
+        tags: tags.clone(),
+    }
+}
+
+/// Spreads `sets` over 2^k roles by a stable hash of each set's name, with the
+/// smallest k for which every role's trust policy fits. Role names get a `-<i>` suffix
+/// only once there is more than one.
+fn split_by_trust_size(
+    base: &str,
+    sets: &BTreeSet<String>,
+    env: &Environment,
+) -> Vec<(String, BTreeSet<String>)> {
+    for bits in 0..16u32 {
+        let buckets = 1usize << bits;
+        let mut groups: Vec<BTreeSet<String>> = vec![BTreeSet::new(); buckets];
+        for set in sets {
+            groups[(fnv1a(set) as usize) & (buckets - 1)].insert(set.clone());
+        }
+        if groups
+            .iter()
+            .all(|g| ses_trust_policy(env, g).compact_len() <= MAX_TRUST_POLICY_CHARS)
+        {
+            return groups
+                .into_iter()
+                .enumerate()
+                .filter(|(_, g)| !g.is_empty())
+                .map(|(i, g)| {
+                    let name = if buckets == 1 {
+                        base.to_owned()
+                    } else {
+                        // Cut the base so the suffix always fits.
+                        let suffix = format!("-{i}");
+                        format!("{}{suffix}", shorten(base, MAX_ROLE_NAME - suffix.len()))
+                    };
+                    (name, g)
+                })
+                .collect();
+        }
+    }
+    // 2^15 roles cannot be needed: 10,000 sets is AWS's quota. Keep one role per set.
+    sets.iter()
+        .map(|s| {
+            (
+                shorten(&format!("{base}-{s}"), MAX_ROLE_NAME),
+                BTreeSet::from([s.clone()]),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec;
+    use crate::validate::{self, Inputs};
+
+    fn env() -> Environment {
+        Environment {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account_id: "111122223333".into(),
+        }
+    }
+
+    fn model(text: &str) -> Model {
+        let file = spec::parse("test.yaml".into(), text.into()).expect("parses");
+        let inputs = Inputs {
+            region: None,
+            account_id: Some("111122223333".into()),
+            vars: BTreeMap::new(),
+            env: &|_| None,
+        };
+        let validated = validate::validate(file, &inputs);
+        validated
+            .model
+            .unwrap_or_else(|| panic!("{}", validated.diagnostics.render(false, true)))
+    }
+
+    fn history(sets: usize) -> String {
+        let mut text = String::from(
+            "version: 1\nstack: mail\nregion: eu-west-1\nbuckets: {h: {name: \"ses-${account_id}\", encryption: {kms_key_arn: \"arn:aws:kms:eu-west-1:111122223333:key/k\"}}}\nfirehose_streams: {h: {bucket: h}}\nconfiguration_sets:\n",
+        );
+        for i in 0..sets {
+            text.push_str(&format!("  tenant-number-{i:05}:\n    event_destinations: {{d: {{events: all, firehose: {{stream: h}}}}}}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn send_history_derives_two_least_privilege_roles() {
+        let d = derive(&model(&history(1)), &env());
+        assert_eq!(
+            d.roles.keys().collect::<Vec<_>>(),
+            ["mail-firehose-h", "mail-ses-h"]
+        );
+        let fh = &d.roles["mail-firehose-h"];
+        assert_eq!(
+            fh.trust_policy.value()["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "111122223333"
+        );
+        let perms = fh.inline_policies["sesinfra"].value();
+        assert_eq!(
+            perms["Statement"][0]["Resource"],
+            json!([
+                "arn:aws:s3:::ses-111122223333",
+                "arn:aws:s3:::ses-111122223333/*"
+            ])
+        );
+        assert_eq!(
+            perms["Statement"][1]["Resource"],
+            "arn:aws:kms:eu-west-1:111122223333:key/k"
+        );
+        let ses = &d.roles["mail-ses-h"];
+        let condition = &ses.trust_policy.value()["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(condition["aws:SourceAccount"], "111122223333");
+        assert_eq!(
+            condition["aws:SourceArn"],
+            json!(["arn:aws:ses:eu-west-1:111122223333:configuration-set/tenant-number-00000"])
+        );
+        assert_eq!(
+            ses.inline_policies["sesinfra"].value()["Statement"][0]["Action"],
+            json!(["firehose:PutRecord", "firehose:PutRecordBatch"])
+        );
+        let dest = &d.event_destinations[&("tenant-number-00000".to_owned(), "d".to_owned())];
+        assert_eq!(
+            dest.target,
+            Target::Firehose {
+                delivery_stream_arn:
+                    "arn:aws:firehose:eu-west-1:111122223333:deliverystream/mail-h".into(),
+                iam_role_arn: "arn:aws:iam::111122223333:role/mail-ses-h".into(),
+            }
+        );
+        assert!(
+            d.configuration_sets
+                .values()
+                .all(|s| s.tags[STACK_TAG] == "mail")
+        );
+    }
+
+    #[test]
+    fn hundreds_of_sets_fit_iam_trust_policy_limits() {
+        let d = derive(&model(&history(500)), &env());
+        let ses_roles: Vec<&Role> = d
+            .roles
+            .values()
+            .filter(|r| r.name.starts_with("mail-ses-h"))
+            .collect();
+        assert!(ses_roles.len() > 1);
+        let mut covered = BTreeSet::new();
+        for role in &ses_roles {
+            assert!(
+                role.trust_policy.compact_len() <= MAX_TRUST_POLICY_CHARS,
+                "{}",
+                role.name
+            );
+            assert!(role.name.len() <= MAX_ROLE_NAME);
+            for arn in role.trust_policy.value()["Statement"][0]["Condition"]["StringEquals"]["aws:SourceArn"].as_array().unwrap() {
+                assert!(covered.insert(arn.as_str().unwrap().to_owned()), "{arn} in two roles");
+            }
+        }
+        assert_eq!(covered.len(), 500);
+        // Each destination uses the role whose trust policy names its set.
+        for ((set, _), dest) in &d.event_destinations {
+            let Target::Firehose { iam_role_arn, .. } = &dest.target else {
+                panic!()
+            };
+            let role = &d.roles[iam_role_arn.rsplit('/').next().unwrap()];
+            let arns = role.trust_policy.value().to_string();
+            assert!(
+                arns.contains(&format!("configuration-set/{set}\"")),
+                "{set} not trusted by {iam_role_arn}"
+            );
+        }
+    }
+
+    #[test]
+    fn adding_a_set_changes_at_most_one_role_when_no_split_happens() {
+        let before = derive(&model(&history(60)), &env());
+        let after = derive(&model(&history(61)), &env());
+        // The sizes are chosen so no split happens; otherwise this tests nothing.
+        assert_eq!(before.roles.len(), after.roles.len());
+        let changed = before
+            .roles
+            .iter()
+            .filter(|(name, role)| after.roles.get(*name) != Some(*role))
+            .count();
+        assert_eq!(changed, 1, "exactly the role trusting the new set changes");
+    }
+
+    #[test]
+    fn names_are_deterministic_and_within_limits() {
+        let long = "x".repeat(64);
+        let a = role_name("a-very-long-stack-name-of-32-chr", "firehose", &long);
+        assert_eq!(
+            a,
+            role_name("a-very-long-stack-name-of-32-chr", "firehose", &long)
+        );
+        assert_eq!(a.len(), MAX_ROLE_NAME);
+        assert_ne!(
+            a,
+            role_name(
+                "a-very-long-stack-name-of-32-chr",
+                "firehose",
+                &format!("{long}y")
+            )
+        );
+        assert_eq!(role_name("s", "ses", "h"), "s-ses-h");
+    }
+
+    #[test]
+    fn fnv1a_matches_the_published_test_vectors() {
+        // Generated names depend on it: it must never change.
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a("foobar"), 0x8594_4171_f739_67e8);
+    }
+}
