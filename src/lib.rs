@@ -10,6 +10,7 @@ pub mod desired;
 pub mod diagnostics;
 pub mod error;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod resources;
 pub mod schema;

@@ -1,0 +1,582 @@
+//! The plan: what apply would change, as plain data (contract §4), and the diff that
+//! produces it — a pure function of desired and observed resources, no network.
+//!
+//! Each resource is flattened into `field path → JSON value`; two resources differ
+//! exactly where those maps differ. Sets are sorted and policies normalised before
+//! flattening, so order, encoding and string-vs-list never show up as changes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::desired::Desired;
+use crate::resources::{
+    Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
+    IdentityAttributes, Role, Target,
+};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub address: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub action: Action,
+    pub fields: Vec<FieldChange>,
+    /// For `replace`: the field that cannot be changed in place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub stack: String,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    pub fn new(stack: &str, changes: Vec<Change>) -> Plan {
+        let mut summary = Summary::default();
+        for c in &changes {
+            match c.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Replace => summary.replace += 1,
+                Action::Delete => summary.delete += 1,
+            }
+        }
+        Plan {
+            format_version: FORMAT_VERSION,
+            stack: stack.to_owned(),
+            changes,
+            summary,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// A resource kind the diff knows: its address prefix and its flattened fields.
+trait Diffable {
+    const KIND: &'static str;
+    fn fields(&self) -> BTreeMap<String, Value>;
+    /// Fields whose change AWS cannot apply in place (the resource is replaced).
+    fn replace_fields() -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The changes that turn `observed` into `desired`, creates and updates in dependency
+/// order, deletes after them in reverse order. Resources only in `observed` are
+/// deleted, except buckets (never deleted by a plan: that takes `destroy` with
+/// `deletion_policy: delete`) and identities (never created or deleted).
+pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
+    let mut changes = Vec::new();
+    let mut deletes = Vec::new();
+    diff_map(
+        &desired.buckets,
+        &observed.buckets,
+        &mut changes,
+        &mut Vec::new(),
+    );
+    diff_map(&desired.roles, &observed.roles, &mut changes, &mut deletes);
+    diff_map(
+        &desired.streams,
+        &observed.streams,
+        &mut changes,
+        &mut deletes,
+    );
+    diff_map(
+        &desired.configuration_sets,
+        &observed.configuration_sets,
+        &mut changes,
+        &mut deletes,
+    );
+    let dest =
+        |m: &BTreeMap<(String, String), EventDestination>| -> BTreeMap<String, EventDestination> {
+            m.iter()
+                .map(|((s, d), v)| (format!("{s}.{d}"), v.clone()))
+                .collect()
+        };
+    diff_map(
+        &dest(&desired.event_destinations),
+        &dest(&observed.event_destinations),
+        &mut changes,
+        &mut deletes,
+    );
+    diff_map(
+        &desired.identities,
+        &observed.identities,
+        &mut changes,
+        &mut Vec::new(),
+    );
+    deletes.reverse();
+    changes.extend(deletes);
+    Plan::new(stack, changes)
+}
+
+fn diff_map<T: Diffable>(
+    desired: &BTreeMap<String, T>,
+    observed: &BTreeMap<String, T>,
+    changes: &mut Vec<Change>,
+    deletes: &mut Vec<Change>,
+) {
+    for (key, want) in desired {
+        match observed.get(key) {
+            None => changes.push(change::<T>(
+                key,
+                Action::Create,
+                field_changes(&BTreeMap::new(), &want.fields()),
+                None,
+            )),
+            Some(have) => {
+                let fields = field_changes(&have.fields(), &want.fields());
+                if fields.is_empty() {
+                    continue;
+                }
+                let forced = fields
+                    .iter()
+                    .find(|f| T::replace_fields().contains(&f.path.as_str()))
+                    .map(|f| format!("{} cannot be changed in place", f.path));
+                let action = if forced.is_some() {
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
+                changes.push(change::<T>(key, action, fields, forced));
+            }
+        }
+    }
+    for (key, have) in observed {
+        if !desired.contains_key(key) {
+            deletes.push(change::<T>(
+                key,
+                Action::Delete,
+                field_changes(&have.fields(), &BTreeMap::new()),
+                None,
+            ));
+        }
+    }
+}
+
+fn change<T: Diffable>(
+    key: &str,
+    action: Action,
+    fields: Vec<FieldChange>,
+    reason: Option<String>,
+) -> Change {
+    Change {
+        address: format!("{}.{key}", T::KIND),
+        kind: T::KIND,
+        name: key.to_owned(),
+        action,
+        fields,
+        reason,
+    }
+}
+
+fn field_changes(
+    before: &BTreeMap<String, Value>,
+    after: &BTreeMap<String, Value>,
+) -> Vec<FieldChange> {
+    let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let b = before.get(path).cloned().unwrap_or(Value::Null);
+            let a = after.get(path).cloned().unwrap_or(Value::Null);
+            (b != a).then(|| FieldChange {
+                path: path.clone(),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+fn enum_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn tag_fields(fields: &mut BTreeMap<String, Value>, tags: &BTreeMap<String, String>) {
+    for (k, v) in tags {
+        fields.insert(format!("tags.{k}"), json!(v));
+    }
+}
+
+impl Diffable for Bucket {
+    const KIND: &'static str = "bucket";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("name".to_owned(), json!(self.name)),
+            ("versioning".to_owned(), json!(self.versioning)),
+            (
+                "encryption".to_owned(),
+                match &self.encryption {
+                    BucketEncryption::SseS3 => json!("sse-s3"),
+                    BucketEncryption::Kms { key_arn } => json!({"kms_key_arn": key_arn}),
+                },
+            ),
+            (
+                "block_public_access".to_owned(),
+                json!(self.block_public_access),
+            ),
+            (
+                "lifecycle.expire_after_days".to_owned(),
+                json!(self.expire_after_days),
+            ),
+        ]);
+        tag_fields(&mut f, &self.tags);
+        f
+    }
+    fn replace_fields() -> &'static [&'static str] {
+        &["name"]
+    }
+}
+
+impl Diffable for Role {
+    const KIND: &'static str = "iam_role";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("description".to_owned(), json!(self.description)),
+            (
+                "trust_policy".to_owned(),
+                self.trust_policy.normalized().clone(),
+            ),
+        ]);
+        for (name, doc) in &self.inline_policies {
+            f.insert(format!("inline_policies.{name}"), doc.normalized().clone());
+        }
+        tag_fields(&mut f, &self.tags);
+        f
+    }
+}
+
+impl Diffable for DeliveryStream {
+    const KIND: &'static str = "firehose_stream";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("name".to_owned(), json!(self.name)),
+            ("bucket_arn".to_owned(), json!(self.bucket_arn)),
+            ("role_arn".to_owned(), json!(self.role_arn)),
+            ("prefix".to_owned(), json!(self.prefix)),
+            (
+                "error_output_prefix".to_owned(),
+                json!(self.error_output_prefix),
+            ),
+            ("buffering.size_mb".to_owned(), json!(self.buffer_size_mb)),
+            (
+                "buffering.interval_seconds".to_owned(),
+                json!(self.buffer_interval_seconds),
+            ),
+            ("compression".to_owned(), enum_value(&self.compression)),
+        ]);
+        tag_fields(&mut f, &self.tags);
+        f
+    }
+    fn replace_fields() -> &'static [&'static str] {
+        &["name"]
+    }
+}
+
+impl Diffable for ConfigurationSet {
+    const KIND: &'static str = "configuration_set";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("sending_enabled".to_owned(), json!(self.sending_enabled)),
+            (
+                "reputation_metrics".to_owned(),
+                json!(self.reputation_metrics_enabled),
+            ),
+            (
+                "delivery.tls_policy".to_owned(),
+                enum_value(&self.tls_policy),
+            ),
+            ("delivery.sending_pool".to_owned(), json!(self.sending_pool)),
+            (
+                "delivery.max_delivery_seconds".to_owned(),
+                json!(self.max_delivery_seconds),
+            ),
+            (
+                "tracking.custom_redirect_domain".to_owned(),
+                json!(self.tracking.as_ref().map(|t| &t.custom_redirect_domain)),
+            ),
+            (
+                "tracking.https_policy".to_owned(),
+                self.tracking
+                    .as_ref()
+                    .map_or(Value::Null, |t| enum_value(&t.https_policy)),
+            ),
+            (
+                "suppression.reasons".to_owned(),
+                self.suppression.as_ref().map_or(Value::Null, enum_value),
+            ),
+        ]);
+        tag_fields(&mut f, &self.tags);
+        f
+    }
+}
+
+impl Diffable for EventDestination {
+    const KIND: &'static str = "event_destination";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("enabled".to_owned(), json!(self.enabled)),
+            // A BTreeSet serialises sorted: order never differs.
+            ("events".to_owned(), enum_value(&self.events)),
+        ]);
+        let (kind, target) = match &self.target {
+            Target::Firehose {
+                delivery_stream_arn,
+                iam_role_arn,
+            } => (
+                "firehose",
+                json!({"stream_arn": delivery_stream_arn, "role_arn": iam_role_arn}),
+            ),
+            Target::Sns { topic_arn } => ("sns", json!({"topic_arn": topic_arn})),
+            Target::CloudWatch { dimensions } => {
+                let mut dims: Vec<Value> = dimensions
+                    .iter()
+                    .map(|d| json!({"name": d.name, "source": enum_value(&d.source), "default": d.default_value}))
+                    .collect();
+                dims.sort_by_key(|v| v.to_string());
+                ("cloudwatch", json!({"dimensions": dims}))
+            }
+            Target::EventBridge { event_bus_arn } => {
+                ("eventbridge", json!({"event_bus_arn": event_bus_arn}))
+            }
+        };
+        f.insert(format!("target.{kind}"), target);
+        f
+    }
+}
+
+impl Diffable for IdentityAttributes {
+    const KIND: &'static str = "identity";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            (
+                "feedback_forwarding".to_owned(),
+                json!(self.feedback_forwarding),
+            ),
+            (
+                "default_configuration_set".to_owned(),
+                json!(self.default_configuration_set),
+            ),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyDocument;
+    use crate::resources::{EventType, TlsPolicy};
+    use std::collections::BTreeSet;
+
+    fn set(name: &str) -> ConfigurationSet {
+        ConfigurationSet::with_defaults(name)
+    }
+
+    fn state_with_set(s: ConfigurationSet) -> Desired {
+        let mut d = Desired::default();
+        d.configuration_sets.insert(s.name.clone(), s);
+        d
+    }
+
+    #[test]
+    fn equal_states_give_an_empty_plan() {
+        let s = state_with_set(set("Main"));
+        let plan = diff("st", &s, &s.clone());
+        assert!(plan.is_empty());
+        assert_eq!(plan.summary, Summary::default());
+    }
+
+    #[test]
+    fn a_changed_option_is_one_field_level_update_in_contract_shape() {
+        let observed = state_with_set(set("ConfigSet"));
+        let mut want = set("ConfigSet");
+        want.tls_policy = TlsPolicy::Require;
+        let plan = diff("mail-prod", &state_with_set(want), &observed);
+        assert_eq!(
+            serde_json::to_value(&plan).unwrap(),
+            json!({
+                "format_version": 1,
+                "stack": "mail-prod",
+                "changes": [{
+                    "address": "configuration_set.ConfigSet",
+                    "type": "configuration_set",
+                    "name": "ConfigSet",
+                    "action": "update",
+                    "fields": [{"path": "delivery.tls_policy", "before": "OPTIONAL", "after": "REQUIRE"}]
+                }],
+                "summary": {"create": 0, "update": 1, "replace": 0, "delete": 0}
+            })
+        );
+    }
+
+    #[test]
+    fn event_type_order_never_causes_a_diff() {
+        let dest = |events: &[EventType]| EventDestination {
+            configuration_set: "S".into(),
+            name: "d".into(),
+            enabled: true,
+            events: events.iter().copied().collect::<BTreeSet<_>>(),
+            target: Target::Sns {
+                topic_arn: "arn:aws:sns:eu-west-1:1:t".into(),
+            },
+        };
+        let mut a = Desired::default();
+        let mut b = Desired::default();
+        a.event_destinations.insert(
+            ("S".into(), "d".into()),
+            dest(&[EventType::Bounce, EventType::Send, EventType::DeliveryDelay]),
+        );
+        b.event_destinations.insert(
+            ("S".into(), "d".into()),
+            dest(&[EventType::DeliveryDelay, EventType::Bounce, EventType::Send]),
+        );
+        assert!(diff("st", &a, &b).is_empty());
+        // Dropping DELIVERY_DELAY is a change.
+        b.event_destinations.insert(
+            ("S".into(), "d".into()),
+            dest(&[EventType::Bounce, EventType::Send]),
+        );
+        let plan = diff("st", &a, &b);
+        assert_eq!(plan.changes[0].fields[0].path, "events");
+    }
+
+    #[test]
+    fn policies_compare_by_meaning() {
+        let role = |doc: Value| Role {
+            name: "r".into(),
+            description: String::new(),
+            trust_policy: PolicyDocument::new(doc),
+            inline_policies: BTreeMap::new(),
+            tags: BTreeMap::new(),
+        };
+        let mut a = Desired::default();
+        let mut b = Desired::default();
+        a.roles.insert("r".into(), role(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ses.amazonaws.com"}}]})));
+        let encoded = "%7B%22Statement%22%3A%7B%22Principal%22%3A%7B%22Service%22%3A%5B%22ses.amazonaws.com%22%5D%7D%2C%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Effect%22%3A%22Allow%22%7D%2C%22Version%22%3A%222012-10-17%22%7D";
+        b.roles.insert(
+            "r".into(),
+            role(PolicyDocument::from_iam(encoded).unwrap().value().clone()),
+        );
+        assert!(diff("st", &a, &b).is_empty());
+    }
+
+    #[test]
+    fn suppression_unset_differs_from_empty() {
+        let observed = state_with_set(set("S"));
+        let mut want = set("S");
+        want.suppression = Some(BTreeSet::new());
+        let plan = diff("st", &state_with_set(want), &observed);
+        assert_eq!(
+            plan.changes[0].fields[0],
+            FieldChange {
+                path: "suppression.reasons".into(),
+                before: Value::Null,
+                after: json!([])
+            }
+        );
+    }
+
+    #[test]
+    fn creates_first_deletes_last_in_reverse_order_and_buckets_are_never_deleted() {
+        let mut observed = state_with_set(set("Old"));
+        observed.roles.insert(
+            "old-role".into(),
+            Role {
+                name: "old-role".into(),
+                description: String::new(),
+                trust_policy: PolicyDocument::new(json!({})),
+                inline_policies: BTreeMap::new(),
+                tags: BTreeMap::new(),
+            },
+        );
+        observed.buckets.insert(
+            "b".into(),
+            Bucket {
+                name: "b".into(),
+                versioning: false,
+                encryption: BucketEncryption::SseS3,
+                block_public_access: true,
+                expire_after_days: None,
+                tags: BTreeMap::new(),
+            },
+        );
+        let plan = diff("st", &state_with_set(set("New")), &observed);
+        let order: Vec<(&str, Action)> = plan
+            .changes
+            .iter()
+            .map(|c| (c.address.as_str(), c.action))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("configuration_set.New", Action::Create),
+                ("configuration_set.Old", Action::Delete),
+                ("iam_role.old-role", Action::Delete),
+            ]
+        );
+    }
+
+    #[test]
+    fn renaming_a_stream_is_a_replace_that_says_why() {
+        let stream = |name: &str| DeliveryStream {
+            name: name.into(),
+            bucket_arn: "arn:aws:s3:::b".into(),
+            role_arn: "arn:aws:iam::1:role/r".into(),
+            prefix: String::new(),
+            error_output_prefix: String::new(),
+            buffer_size_mb: 5,
+            buffer_interval_seconds: 300,
+            compression: crate::resources::Compression::Gzip,
+            tags: BTreeMap::new(),
+        };
+        let mut a = Desired::default();
+        let mut b = Desired::default();
+        a.streams.insert("h".into(), stream("new-name"));
+        b.streams.insert("h".into(), stream("old-name"));
+        let plan = diff("st", &a, &b);
+        assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(
+            plan.changes[0].reason.as_deref(),
+            Some("name cannot be changed in place")
+        );
+    }
+}
