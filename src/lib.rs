@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod render;
 pub mod resources;
 pub mod schema;
 pub mod spec;
