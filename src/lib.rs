@@ -14,6 +14,7 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod resources;
+pub mod schedule;
 pub mod schema;
 pub mod spec;
 pub mod validate;
