@@ -4,7 +4,9 @@
 
 pub mod config;
 pub mod error;
+pub mod firehose;
 pub mod retry;
+pub mod sesv2;
 pub mod sts;
 
 pub use config::{AwsSettings, Clients, StaticCredentials, connect};

@@ -134,3 +134,18 @@ def test_plain_s3_destination_defaults(firehose: Any) -> None:
     assert description["BufferingHints"] == DEFAULT_BUFFERING
     assert description["CompressionFormat"] == "UNCOMPRESSED"
     assert "S3BackupMode" not in description
+
+
+def test_list_pages_by_ten_without_limit(firehose: Any) -> None:
+    # AWS's default Limit is 10; HasMoreDeliveryStreams says when to go on.
+    names = [f"s{i:02d}" for i in range(12)]
+    for name in names:
+        firehose.create_delivery_stream(
+            DeliveryStreamName=name,
+            ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": BUCKET},
+        )
+    first = firehose.list_delivery_streams()
+    assert first["DeliveryStreamNames"] == names[:10] and first["HasMoreDeliveryStreams"]
+    rest = firehose.list_delivery_streams(ExclusiveStartDeliveryStreamName=names[9])
+    assert rest["DeliveryStreamNames"] == names[10:] and not rest["HasMoreDeliveryStreams"]
+    assert firehose.list_delivery_streams(Limit=50)["DeliveryStreamNames"] == names

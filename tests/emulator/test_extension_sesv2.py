@@ -81,6 +81,22 @@ def test_configuration_set_created_with_options_reflects_them(sesv2: Any) -> Non
     assert got["Tags"] == [{"Key": "team", "Value": "mail"}]
 
 
+def test_sending_options_without_member_mean_disabled(sesv2: Any) -> None:
+    # SendingEnabled's model default is false; SDKs leave a false member out.
+    sesv2.create_configuration_set(ConfigurationSetName="quiet", SendingOptions={})
+    got = sesv2.get_configuration_set(ConfigurationSetName="quiet")
+    assert got["SendingOptions"] == {"SendingEnabled": False}
+
+
+def test_suppression_override_removed_without_reasons(sesv2: Any) -> None:
+    # [] overrides the account list with "suppress nothing"; no SuppressedReasons
+    # removes the override (the account-level list applies again).
+    sesv2.create_configuration_set(ConfigurationSetName="supp", SuppressionOptions={"SuppressedReasons": []})
+    assert sesv2.get_configuration_set(ConfigurationSetName="supp")["SuppressionOptions"] == {"SuppressedReasons": []}
+    sesv2.put_configuration_set_suppression_options(ConfigurationSetName="supp")
+    assert "SuppressionOptions" not in sesv2.get_configuration_set(ConfigurationSetName="supp")
+
+
 def test_duplicate_configuration_set_is_already_exists(sesv2: Any) -> None:
     sesv2.create_configuration_set(ConfigurationSetName="dup")
     expect_error(sesv2.create_configuration_set, "AlreadyExistsException", ConfigurationSetName="dup")

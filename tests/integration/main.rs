@@ -1,6 +1,8 @@
 //! Integration tests: the real `sesinfra` binary, driven as a user would. One test binary
 //! (faster to build); helpers in `support`.
 
+mod aws_firehose;
+mod aws_sesv2;
 mod aws_sts;
 mod cli;
 mod emulator_extension;

@@ -15,6 +15,10 @@
    destination also threw away the extended-only settings.
    Hook: `FirehoseBackend.update_destination` (the mirror is rebuilt from the
    merged extended configuration).
+
+3. ListDeliveryStreams without `Limit` returned up to 50 names per page; AWS's
+   default page size is 10, so clients that do not paginate went unnoticed.
+   Hook: `FirehoseBackend.list_delivery_streams` (Limit defaults to 10).
 """
 
 from __future__ import annotations
@@ -96,6 +100,14 @@ def update_destination(self: FirehoseBackend, delivery_stream_name: str, *args: 
         stream.destinations[index] = destination
 
 
+# AWS's default Limit of ListDeliveryStreams (API reference).
+LIST_DEFAULT_LIMIT = 10
+
+
+def list_delivery_streams(self: FirehoseBackend, limit: int | None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    return _moto["list_delivery_streams"](self, limit or LIST_DEFAULT_LIMIT, *args, **kwargs)
+
+
 def install() -> None:
     if _moto:
         return
@@ -103,3 +115,5 @@ def install() -> None:
     FirehoseBackend.describe_delivery_stream = describe_delivery_stream
     _moto["update_destination"] = FirehoseBackend.update_destination
     FirehoseBackend.update_destination = update_destination
+    _moto["list_delivery_streams"] = FirehoseBackend.list_delivery_streams
+    FirehoseBackend.list_delivery_streams = list_delivery_streams

@@ -286,10 +286,16 @@ def put_configuration_set_tracking_options(self: SESV2Response) -> EmptyResult:
 def put_configuration_set_suppression_options(self: SESV2Response) -> EmptyResult:
     p = _params(self, "PutConfigurationSetSuppressionOptions")
     config_set = _config_set(self, p["ConfigurationSetName"])
+    # Without SuppressedReasons the set stops overriding the account-level list
+    # (GetConfigurationSet then omits SuppressionOptions); an empty list is an
+    # override that suppresses nothing.  These differ: AWS's API reference and
+    # hashicorp/terraform-provider-aws#29671 / #45756.
     options = {k: p[k] for k in ("SuppressedReasons", "SuppressionScope", "ValidationOptions") if k in p}
-    options.setdefault("SuppressedReasons", [])
-    options["SuppressedReasons"] = list(dict.fromkeys(options["SuppressedReasons"]))
-    config_set.suppression_options = options
+    if "SuppressedReasons" in options:
+        options["SuppressedReasons"] = list(dict.fromkeys(options["SuppressedReasons"]))
+        config_set.suppression_options = options
+    else:
+        config_set.suppression_options = {}
     return EmptyResult()
 
 
@@ -323,7 +329,14 @@ def create_configuration_set(self: SESV2Response) -> Any:
     with _lock:
         if name in self.sesv2_backend.core_backend.config_sets:
             raise AlreadyExistsException(f"Configuration set <{name}> already exists.")
-        return _moto["create_configuration_set"](self)
+        answer = _moto["create_configuration_set"](self)
+        # Fix: `SendingOptions: {}` (SendingEnabled left out: clients such as the
+        # AWS SDK for Rust omit a boolean member equal to its model default, false)
+        # was stored as "no sending options" and read back as enabled.
+        if p.get("SendingOptions") is not None:
+            enabled = bool(p["SendingOptions"].get("SendingEnabled", False))
+            self.sesv2_backend.core_backend.config_sets[name].enabled = {"SendingEnabled": enabled}
+        return answer
 
 
 def get_configuration_set(self: SESV2Response) -> ActionResult:
