@@ -5,7 +5,9 @@
 pub mod config;
 pub mod error;
 pub mod firehose;
+pub mod iam;
 pub mod retry;
+pub mod s3;
 pub mod sesv2;
 pub mod sts;
 
