@@ -70,6 +70,9 @@ pub enum Command {
         detailed_exitcode: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
+        /// Plan to take over resources with clashing names that lack the stack's tag.
+        #[arg(long)]
+        adopt: bool,
     },
     /// Make AWS match the spec (or a saved plan).
     Apply {
@@ -109,6 +112,18 @@ pub struct SpecArg {
     /// Spec file (default: sesinfra.yaml).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// AWS settings from the flags (the spec's region, when it has one, wins later).
+    pub fn aws_settings(&self) -> crate::aws::AwsSettings {
+        crate::aws::AwsSettings {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone().filter(|u| !u.is_empty()),
+            static_credentials: None,
+        }
+    }
 }
 
 impl SpecArg {

@@ -18,7 +18,7 @@ use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef};
 use crate::policy::PolicyDocument;
 use crate::resources::{
     self, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, STACK_TAG, Tags, Target, arn,
+    IdentityAttributes, LOGICAL_TAG, Role, STACK_TAG, Tags, Target, arn,
 };
 
 /// IAM's limits on role names and (by default) on trust policy size.
@@ -69,7 +69,7 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 },
                 block_public_access: b.block_public_access,
                 expire_after_days: b.expire_after_days,
-                tags: tags.clone(),
+                tags: with_logical(&tags, logical),
             },
         );
     }
@@ -116,7 +116,7 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 buffer_size_mb: s.buffer_size_mb,
                 buffer_interval_seconds: s.buffer_interval_seconds,
                 compression: s.compression,
-                tags: tags.clone(),
+                tags: with_logical(&tags, logical),
             },
         );
     }
@@ -232,6 +232,12 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
     desired
 }
 
+fn with_logical(tags: &Tags, logical: &str) -> Tags {
+    let mut out = tags.clone();
+    out.insert(LOGICAL_TAG.to_owned(), logical.to_owned());
+    out
+}
+
 fn stack_tags(stack: &str, tags: &BTreeMap<String, String>) -> Tags {
     let mut out = tags.clone();
     out.insert(STACK_TAG.to_owned(), stack.to_owned());
@@ -290,7 +296,7 @@ fn shorten(name: &str, max: usize) -> String {
 
 /// FNV-1a, 64 bit: a stable hash for names (std's hasher may change between releases,
 /// and generated names must not).
-fn fnv1a(text: &str) -> u64 {
+pub(crate) fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })

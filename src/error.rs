@@ -1,6 +1,8 @@
 //! Every way a command can fail, with its wording. All of them exit 1 (contract §3);
 //! exit 2 is not an error but an outcome (`Outcome::ChangesPending`).
 
+use crate::engine::EngineError;
+use crate::engine::planfile::PlanFileError;
 use crate::spec::LoadError;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,8 +14,24 @@ pub enum Error {
     InvalidSpec { file: String, errors: usize },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    PlanFile(#[from] PlanFileError),
+    /// Resources the spec would manage exist without the stack's tag.
+    #[error("{0}")]
+    Clashes(String),
+    /// Apply refused to start (no confirmation, stale plan, ...).
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "apply failed: {failed} step(s) failed, {skipped} not started; the report above says what was done. Fix the cause and run apply again: it continues from where AWS is now."
+    )]
+    ApplyFailed { failed: usize, skipped: usize },
     #[error("`sesinfra {0}` is not implemented yet; `sesinfra validate` checks a spec offline")]
     NotImplemented(&'static str),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }

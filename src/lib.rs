@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod desired;
 pub mod diagnostics;
+pub mod engine;
 pub mod error;
 pub mod model;
 pub mod plan;

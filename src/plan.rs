@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::desired::Desired;
@@ -18,7 +18,7 @@ use crate::resources::{
 
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -27,27 +27,27 @@ pub enum Action {
     Delete,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub path: String,
     pub before: Value,
     pub after: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub address: String,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub name: String,
     pub action: Action,
     pub fields: Vec<FieldChange>,
     /// For `replace`: the field that cannot be changed in place.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
@@ -55,7 +55,7 @@ pub struct Summary {
     pub delete: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
     pub stack: String,
@@ -146,6 +146,32 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
     Plan::new(stack, changes)
 }
 
+/// Every resource of `state` flattened as the diff sees it, by address: the canonical
+/// form a fingerprint of observed state is computed from.
+pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>> {
+    fn add<T: Diffable>(
+        out: &mut BTreeMap<String, BTreeMap<String, Value>>,
+        map: &BTreeMap<String, T>,
+    ) {
+        for (key, value) in map {
+            out.insert(format!("{}.{key}", T::KIND), value.fields());
+        }
+    }
+    let mut out = BTreeMap::new();
+    add(&mut out, &state.buckets);
+    add(&mut out, &state.roles);
+    add(&mut out, &state.streams);
+    add(&mut out, &state.configuration_sets);
+    add(&mut out, &state.identities);
+    for ((set, name), d) in &state.event_destinations {
+        out.insert(
+            format!("{}.{set}.{name}", EventDestination::KIND),
+            d.fields(),
+        );
+    }
+    out
+}
+
 fn diff_map<T: Diffable>(
     desired: &BTreeMap<String, T>,
     observed: &BTreeMap<String, T>,
@@ -198,7 +224,7 @@ fn change<T: Diffable>(
 ) -> Change {
     Change {
         address: format!("{}.{key}", T::KIND),
-        kind: T::KIND,
+        kind: T::KIND.to_owned(),
         name: key.to_owned(),
         action,
         fields,

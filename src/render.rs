@@ -157,7 +157,7 @@ mod tests {
             vec![
                 Change {
                     address: "configuration_set.New".into(),
-                    kind: "configuration_set",
+                    kind: "configuration_set".into(),
                     name: "New".into(),
                     action: Action::Create,
                     fields: vec![FieldChange {
@@ -169,7 +169,7 @@ mod tests {
                 },
                 Change {
                     address: "configuration_set.ConfigSet".into(),
-                    kind: "configuration_set",
+                    kind: "configuration_set".into(),
                     name: "ConfigSet".into(),
                     action: Action::Update,
                     fields: vec![FieldChange {
@@ -181,7 +181,7 @@ mod tests {
                 },
                 Change {
                     address: "event_destination.Old.d".into(),
-                    kind: "event_destination",
+                    kind: "event_destination".into(),
                     name: "Old.d".into(),
                     action: Action::Delete,
                     fields: vec![FieldChange {

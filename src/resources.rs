@@ -18,6 +18,9 @@ pub type Tags = BTreeMap<String, String>;
 
 /// The tag that marks a resource as owned by a stack.
 pub const STACK_TAG: &str = "sesinfra:stack";
+/// The logical name of a stream or bucket, so one removed from the spec (or renamed)
+/// is still addressed by its logical name in a plan.
+pub const LOGICAL_TAG: &str = "sesinfra:logical";
 
 /// An SES v2 configuration set and all its options (event destinations are separate).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,8 @@ use crate::model::Model;
 use crate::spec::{self, LoadError};
 use crate::validate::{self, Inputs};
 
+mod stack;
+
 /// A successful run's result, mapped to an exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -57,20 +59,56 @@ pub fn run(
             stdout.write_all(crate::schema::spec_schema_json().as_bytes())?;
             Ok(Outcome::Success)
         }
-        Command::Plan { spec, .. } => {
-            load_model(&spec.path(), global, style, stderr)?;
-            Err(Error::NotImplemented("plan"))
-        }
-        Command::Apply { spec, planfile, .. } => {
-            if planfile.is_none() {
-                load_model(&spec.path(), global, style, stderr)?;
-            }
-            Err(Error::NotImplemented("apply"))
-        }
-        Command::Destroy { spec, .. } => {
-            load_model(&spec.path(), global, style, stderr)?;
-            Err(Error::NotImplemented("destroy"))
-        }
+        Command::Plan {
+            spec,
+            out,
+            detailed_exitcode,
+            output,
+            adopt,
+        } => stack::plan(
+            stack::PlanRequest {
+                spec: spec.path(),
+                out: out.as_deref(),
+                detailed_exitcode: *detailed_exitcode,
+                output: *output,
+                adopt: *adopt,
+            },
+            global,
+            style,
+            stdout,
+            stderr,
+        ),
+        Command::Apply {
+            spec,
+            planfile,
+            yes,
+            adopt,
+        } => stack::apply(
+            stack::ApplyRequest {
+                spec: spec.path(),
+                planfile: planfile.clone(),
+                yes: *yes,
+                adopt: *adopt,
+                destroy: false,
+            },
+            global,
+            style,
+            stdout,
+            stderr,
+        ),
+        Command::Destroy { spec, yes } => stack::apply(
+            stack::ApplyRequest {
+                spec: spec.path(),
+                planfile: None,
+                yes: *yes,
+                adopt: false,
+                destroy: true,
+            },
+            global,
+            style,
+            stdout,
+            stderr,
+        ),
         Command::Drift { spec, .. } => {
             load_model(&spec.path(), global, style, stderr)?;
             Err(Error::NotImplemented("drift"))

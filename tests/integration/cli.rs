@@ -136,29 +136,34 @@ fn region_flag_conflicting_with_spec_region_warns() {
 }
 
 #[test]
-fn aws_commands_validate_first_then_say_not_implemented() {
-    let dir = spec_dir("version: 1\nstack: s\n");
-    for cmd in [
-        &["plan"][..],
-        &["apply", "--yes"],
-        &["destroy", "--yes"],
-        &["drift"],
-    ] {
+fn aws_commands_reject_a_broken_spec_before_any_aws_call() {
+    // An endpoint nothing listens on: any AWS call would fail as unreachable instead.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    drop(listener);
+    let bad = spec_dir("version: 1\nstack: s\nstak: x\n");
+    for cmd in [&["plan"][..], &["apply", "--yes"], &["destroy", "--yes"]] {
         sesinfra()
-            .current_dir(dir.path())
+            .current_dir(bad.path())
+            .env("AWS_ENDPOINT_URL", &dead)
             .args(cmd)
             .assert()
             .code(1)
             .stdout("")
-            .stderr(predicate::str::contains("not implemented yet"));
+            .stderr(predicate::str::contains("unknown field `stak`"))
+            .stderr(predicate::str::contains("failed").not());
     }
-    let bad = spec_dir("version: 1\nstack: s\nstak: x\n");
+}
+
+#[test]
+fn drift_is_not_implemented_yet() {
+    let dir = spec_dir("version: 1\nstack: s\n");
     sesinfra()
-        .current_dir(bad.path())
-        .arg("plan")
+        .current_dir(dir.path())
+        .arg("drift")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("unknown field `stak`"));
+        .stderr(predicate::str::contains("not implemented yet"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod aws_sesv2;
 mod aws_sts;
 mod cli;
 mod emulator_extension;
+mod engine;
 mod examples;
 mod fixtures;
 mod support;

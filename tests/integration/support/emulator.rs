@@ -63,9 +63,49 @@ impl Emulator {
     }
 
     pub async fn clients(&self) -> Clients {
-        sesinfra::aws::connect(&self.settings())
+        self.clients_in("eu-west-1").await
+    }
+
+    pub async fn clients_in(&self, region: &str) -> Clients {
+        let mut settings = self.settings();
+        settings.region = Some(region.to_owned());
+        sesinfra::aws::connect(&settings)
             .await
             .expect("AWS clients for the emulator")
+    }
+
+    /// The `sesinfra` binary pointed at this emulator (credentials and endpoint from
+    /// the environment, as a user would set them; nothing read from ~/.aws).
+    pub fn sesinfra(&self) -> assert_cmd::Command {
+        let mut cmd = super::sesinfra();
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/sesinfra-test-credentials",
+            );
+        cmd
+    }
+
+    /// Makes the next `count` calls of an SES v2 operation fail with `error` (the
+    /// extension's fault injection).
+    pub fn inject_fault(&self, operation: &str, error: &str, count: u32) {
+        let body =
+            format!(r#"{{"operation": "{operation}", "error": "{error}", "count": {count}}}"#);
+        let status = std::process::Command::new(super::venv().join("bin/python"))
+            .args([
+                "-c",
+                "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST')); sys.exit(0 if r.status == 200 else 1)",
+            ])
+            .arg(format!("{}/_sesinfra/faults", self.endpoint))
+            .arg(body)
+            .status()
+            .expect("run python");
+        assert!(status.success(), "fault injection failed");
     }
 }
 

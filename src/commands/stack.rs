@@ -1,0 +1,384 @@
+//! The commands that talk to AWS: `plan`, `apply` (from the spec or a saved plan) and
+//! `destroy`. Each validates offline first, so no AWS call is made for a broken spec.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::engine::planfile::{self, PlanFile};
+use crate::engine::{self, Prepared, Session, execute};
+use crate::error::Error;
+use crate::model::Model;
+use crate::render;
+use crate::spec;
+use crate::validate::{self, Inputs};
+
+use super::{Outcome, Style, load_model};
+
+/// What `plan` was asked for.
+pub struct PlanRequest<'a> {
+    pub spec: PathBuf,
+    pub out: Option<&'a Path>,
+    pub detailed_exitcode: bool,
+    pub output: OutputFormat,
+    pub adopt: bool,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}
+
+/// The model, validated again now that the account id is known; the `${env.NAME}`
+/// values it used are recorded for a saved plan.
+fn online_model(
+    spec_file: &str,
+    spec_text: &str,
+    vars: &BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    session: &Session,
+    style: Style,
+    stderr: &mut dyn Write,
+) -> Result<(Model, BTreeMap<String, String>), Error> {
+    let used = RefCell::new(BTreeMap::new());
+    let recording = |name: &str| {
+        let value = env(name);
+        if let Some(v) = &value {
+            used.borrow_mut().insert(name.to_owned(), v.clone());
+        }
+        value
+    };
+    let file = spec::parse(spec_file.to_owned(), spec_text.to_owned())?;
+    let validated = validate::validate(
+        file,
+        &Inputs {
+            region: Some(session.env.region.clone()),
+            account_id: Some(session.env.account_id.clone()),
+            vars: vars.clone(),
+            env: &recording,
+        },
+    );
+    if validated.diagnostics.has_errors() {
+        stderr.write_all(
+            validated
+                .diagnostics
+                .render(style.color, !style.quiet)
+                .as_bytes(),
+        )?;
+    }
+    let errors = validated
+        .diagnostics
+        .count(crate::diagnostics::Severity::Error);
+    let model = validated.model.ok_or_else(|| Error::InvalidSpec {
+        file: spec_file.to_owned(),
+        errors,
+    })?;
+    Ok((model, used.into_inner()))
+}
+
+/// Refuses to go on when resources the spec would manage belong to someone else.
+fn check_clashes(prepared: &Prepared, stack: &str, adopt: bool) -> Result<(), Error> {
+    let clashes = &prepared.observed.clashes;
+    if clashes.is_empty() || adopt {
+        return Ok(());
+    }
+    let mut message = String::from("these resources exist but are not managed by this stack:\n");
+    for c in clashes {
+        match &c.owner {
+            Some(owner) => message.push_str(&format!("  {} (owned by stack {owner})\n", c.address)),
+            None => message.push_str(&format!("  {} (no sesinfra:stack tag)\n", c.address)),
+        }
+    }
+    message.push_str(&format!(
+        "sesinfra never changes resources it does not own. To take them over into stack {stack}, \
+         run `sesinfra apply --adopt` (preview with `sesinfra plan --adopt`); otherwise rename them in the spec."
+    ));
+    Err(Error::Clashes(message))
+}
+
+fn missing_identities(prepared: &Prepared) -> Result<(), Error> {
+    let missing = engine::observe::missing_identities(&prepared.desired, &prepared.observed);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "these identities do not exist in SES: {}. sesinfra manages settings of existing identities; \
+         create and verify them first (SES console or `aws sesv2 create-email-identity`).",
+        missing.join(", ")
+    )))
+}
+
+fn render_plan(
+    plan: &crate::plan::Plan,
+    format: OutputFormat,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    match format {
+        OutputFormat::Text => render::text(plan, color, out)?,
+        OutputFormat::Json => render::json(plan, out)?,
+        OutputFormat::Markdown => render::markdown(plan, out)?,
+    }
+    Ok(())
+}
+
+fn stdout_color(style: Style) -> bool {
+    style.color && std::io::stdout().is_terminal()
+}
+
+pub fn plan(
+    req: PlanRequest<'_>,
+    global: &GlobalArgs,
+    style: Style,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let offline = load_model(&req.spec, global, style, stderr)?;
+    let spec_text = std::fs::read_to_string(&req.spec).map_err(|source| spec::LoadError::Io {
+        file: req.spec.display().to_string(),
+        source,
+    })?;
+    let vars: BTreeMap<String, String> = global.vars.iter().cloned().collect();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let session = engine::open(&global.aws_settings(), offline.region.as_deref()).await?;
+        let spec_file = req.spec.display().to_string();
+        let (model, env_used) = online_model(
+            &spec_file,
+            &spec_text,
+            &vars,
+            &|n| std::env::var(n).ok(),
+            &session,
+            style,
+            stderr,
+        )?;
+        let prepared = engine::prepare(&session, &model, false).await?;
+        check_clashes(&prepared, &model.stack, req.adopt)?;
+        missing_identities(&prepared)?;
+        render_plan(&prepared.plan, req.output, stdout_color(style), stdout)?;
+        if let Some(out) = req.out {
+            PlanFile {
+                format_version: planfile::FORMAT_VERSION,
+                sesinfra_version: env!("CARGO_PKG_VERSION").to_owned(),
+                spec_file,
+                spec_text: spec_text.clone(),
+                vars: vars.clone(),
+                env: env_used,
+                account_id: session.env.account_id.clone(),
+                region: session.env.region.clone(),
+                destroy: false,
+                adopt: req.adopt,
+                observed_fingerprint: planfile::fingerprint(&prepared.observed.state),
+                plan: prepared.plan.clone(),
+            }
+            .write(out)?;
+            if !style.quiet {
+                writeln!(
+                    stderr,
+                    "Saved the plan to {}; apply it with `sesinfra apply {}`.",
+                    out.display(),
+                    out.display()
+                )?;
+            }
+        }
+        Ok(if req.detailed_exitcode && !prepared.plan.is_empty() {
+            Outcome::ChangesPending
+        } else {
+            Outcome::Success
+        })
+    })
+}
+
+/// What `apply` or `destroy` was asked for.
+pub struct ApplyRequest {
+    pub spec: PathBuf,
+    pub planfile: Option<PathBuf>,
+    pub yes: bool,
+    pub adopt: bool,
+    pub destroy: bool,
+}
+
+pub fn apply(
+    req: ApplyRequest,
+    global: &GlobalArgs,
+    style: Style,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let saved = req.planfile.as_deref().map(PlanFile::read).transpose()?;
+    let (spec_file, spec_text, vars, adopt, destroy) = match &saved {
+        Some(p) => (
+            p.spec_file.clone(),
+            p.spec_text.clone(),
+            p.vars.clone(),
+            p.adopt,
+            p.destroy,
+        ),
+        None => {
+            let offline = load_model(&req.spec, global, style, stderr)?;
+            drop(offline);
+            let text =
+                std::fs::read_to_string(&req.spec).map_err(|source| spec::LoadError::Io {
+                    file: req.spec.display().to_string(),
+                    source,
+                })?;
+            (
+                req.spec.display().to_string(),
+                text,
+                global.vars.iter().cloned().collect(),
+                req.adopt,
+                req.destroy,
+            )
+        }
+    };
+    let spec_region = {
+        // The region the spec pins, without AWS (for the connection).
+        let file = spec::parse(spec_file.clone(), spec_text.clone())?;
+        file.spec.region.clone().filter(|r| !r.contains("${"))
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut settings = global.aws_settings();
+        if let Some(p) = &saved {
+            settings.region = Some(p.region.clone());
+        }
+        let session = engine::open(&settings, if saved.is_some() { None } else { spec_region.as_deref() }).await?;
+        let env_lookup = |name: &str| match &saved {
+            Some(p) => p.env.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
+        let (model, _) = online_model(&spec_file, &spec_text, &vars, &env_lookup, &session, style, stderr)?;
+        let prepared = engine::prepare(&session, &model, destroy).await?;
+        if let Some(p) = &saved {
+            if p.account_id != session.env.account_id {
+                return Err(Error::Refused(format!(
+                    "the plan was made for account {}, but the credentials are for account {}",
+                    p.account_id, session.env.account_id
+                )));
+            }
+            if planfile::fingerprint(&prepared.observed.state) != p.observed_fingerprint || prepared.plan != p.plan {
+                return Err(Error::Refused(
+                    "AWS changed since this plan was made, so it is stale: run `sesinfra plan --out PLANFILE` again and review the new plan".to_owned(),
+                ));
+            }
+        }
+        check_clashes(&prepared, &model.stack, adopt)?;
+        if !destroy {
+            missing_identities(&prepared)?;
+        }
+        let color = stdout_color(style);
+        render::text(&prepared.plan, color, stdout)?;
+        if prepared.plan.is_empty() {
+            return Ok(Outcome::Success);
+        }
+        if saved.is_none() && !req.yes {
+            confirm(if destroy { "destroy" } else { "apply" }, stderr)?;
+        }
+        let progress = Progress::new(prepared.plan.changes.len(), style);
+        let report = execute::apply(
+            &session.clients,
+            &prepared.plan,
+            &prepared.desired,
+            &prepared.observed.state,
+            &session.env,
+            |label, ok| progress.event(label, ok),
+        )
+        .await;
+        progress.finish();
+        writeln!(stdout)?;
+        for label in &report.done {
+            writeln!(stdout, "done:    {label}")?;
+        }
+        for (label, error) in &report.failed {
+            writeln!(stdout, "FAILED:  {label}: {error}")?;
+        }
+        for label in &report.skipped {
+            writeln!(stdout, "skipped: {label}")?;
+        }
+        if report.succeeded() {
+            writeln!(stdout, "\nApply complete: {}.", summary(&prepared.plan))?;
+            Ok(Outcome::Success)
+        } else {
+            Err(Error::ApplyFailed {
+                failed: report.failed.len(),
+                skipped: report.skipped.len(),
+            })
+        }
+    })
+}
+
+fn summary(plan: &crate::plan::Plan) -> String {
+    let s = &plan.summary;
+    format!(
+        "{} created, {} updated, {} replaced, {} deleted",
+        s.create, s.update, s.replace, s.delete
+    )
+}
+
+/// Asks on a terminal; refuses when stdin is not one (CI must say --yes).
+fn confirm(what: &str, stderr: &mut dyn Write) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Refused(format!(
+            "refusing to {what} without confirmation: stdin is not a terminal; pass --yes"
+        )));
+    }
+    write!(
+        stderr,
+        "\nDo you want to {what} these changes? Only 'yes' is accepted: "
+    )?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "{what} cancelled; nothing was changed"
+        )))
+    }
+}
+
+/// A progress bar on a terminal, log lines otherwise (none with --quiet).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(steps: usize, style: Style) -> Progress {
+        let terminal = std::io::stderr().is_terminal() && !style.quiet;
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(steps as u64);
+            if let Ok(s) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+                bar.set_style(s);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            quiet: style.quiet,
+        }
+    }
+
+    fn event(&self, label: &str, ok: Option<bool>) {
+        match (&self.bar, ok) {
+            (Some(bar), None) => bar.set_message(label.to_owned()),
+            (Some(bar), Some(_)) => bar.inc(1),
+            (None, Some(ok)) if !self.quiet => {
+                eprintln!("{} {label}", if ok { "ok:    " } else { "failed:" });
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

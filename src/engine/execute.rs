@@ -1,0 +1,328 @@
+//! Apply: turns a plan into dependent steps and runs them with the scheduler. Creates
+//! and updates run in dependency order (a role before the stream that uses it, a
+//! stream and a configuration set before the event destination that joins them);
+//! deletes run after all of them, destinations first and buckets last. Calls that use
+//! a role created or changed moments ago are retried while IAM propagates.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::aws::retry::{RetryPolicy, retry};
+use crate::aws::{self, AwsError, Clients};
+use crate::desired::{Desired, Environment};
+use crate::plan::{Action, Plan};
+use crate::resources::{
+    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes, Role, Target,
+    arn,
+};
+use crate::schedule::{self, Report, Step, StepRunner};
+
+/// What one step does.
+#[derive(Debug, Clone)]
+pub enum Work {
+    CreateBucket(Bucket),
+    UpdateBucket(Bucket, Bucket),
+    DeleteBucket(String),
+    CreateRole(Role),
+    UpdateRole(Role, Role),
+    DeleteRole(String),
+    CreateStream(DeliveryStream),
+    UpdateStream(DeliveryStream, DeliveryStream),
+    ReplaceStream(String, DeliveryStream),
+    DeleteStream(String),
+    CreateSet(ConfigurationSet),
+    UpdateSet(String, ConfigurationSet, ConfigurationSet),
+    DeleteSet(String),
+    CreateDestination(EventDestination),
+    UpdateDestination(EventDestination, EventDestination),
+    DeleteDestination(String, String),
+    PutIdentity(IdentityAttributes, IdentityAttributes),
+}
+
+/// Runs steps against AWS.
+pub struct AwsRunner {
+    pub clients: Clients,
+    pub propagation: RetryPolicy,
+}
+
+impl StepRunner<Work> for AwsRunner {
+    type Error = AwsError;
+
+    async fn run(&self, work: &Work) -> Result<(), AwsError> {
+        let c = &self.clients;
+        let p = self.propagation;
+        match work {
+            Work::CreateBucket(b) => aws::s3::create_bucket(c, b).await,
+            Work::UpdateBucket(have, want) => aws::s3::update_bucket(c, have, want).await,
+            Work::DeleteBucket(name) => aws::s3::delete_bucket(c, name).await,
+            Work::CreateRole(r) => aws::iam::create_role(c, r).await.map(|_| ()),
+            Work::UpdateRole(have, want) => aws::iam::update_role(c, have, want).await,
+            Work::DeleteRole(name) => aws::iam::delete_role(c, name).await,
+            Work::CreateStream(s) => retry(p, "create stream", || {
+                aws::firehose::create_delivery_stream(c, s)
+            })
+            .await
+            .map(|_| ()),
+            Work::UpdateStream(have, want) => {
+                retry(p, "update stream", || {
+                    aws::firehose::update_delivery_stream(c, have, want)
+                })
+                .await
+            }
+            Work::ReplaceStream(old, want) => {
+                aws::firehose::delete_delivery_stream(c, old).await?;
+                retry(p, "create stream", || {
+                    aws::firehose::create_delivery_stream(c, want)
+                })
+                .await
+                .map(|_| ())
+            }
+            Work::DeleteStream(name) => aws::firehose::delete_delivery_stream(c, name).await,
+            Work::CreateSet(s) => aws::sesv2::create_configuration_set(c, s).await,
+            Work::UpdateSet(set_arn, have, want) => {
+                aws::sesv2::update_configuration_set(c, set_arn, have, want).await
+            }
+            Work::DeleteSet(name) => aws::sesv2::delete_configuration_set(c, name).await,
+            Work::CreateDestination(d) => {
+                retry(p, "create event destination", || {
+                    aws::sesv2::create_event_destination(c, d)
+                })
+                .await
+            }
+            Work::UpdateDestination(have, want) => {
+                retry(p, "update event destination", || {
+                    aws::sesv2::update_event_destination(c, have, want)
+                })
+                .await
+            }
+            Work::DeleteDestination(set, name) => {
+                aws::sesv2::delete_event_destination(c, set, name).await
+            }
+            Work::PutIdentity(have, want) => {
+                aws::sesv2::put_identity_attributes(c, have, want).await
+            }
+        }
+    }
+}
+
+/// Order of deletes: what references others goes first.
+fn delete_rank(kind: &str) -> u8 {
+    match kind {
+        "event_destination" => 0,
+        "identity" => 1,
+        "configuration_set" => 2,
+        "firehose_stream" => 3,
+        "iam_role" => 4,
+        _ => 5,
+    }
+}
+
+/// The steps for `plan`, with dependencies. `desired` and `observed` are the states
+/// the plan was computed from.
+pub fn steps(
+    plan: &Plan,
+    desired: &Desired,
+    observed: &Desired,
+    env: &Environment,
+) -> Vec<Step<Work>> {
+    let mut steps: Vec<Step<Work>> = Vec::new();
+    // Address -> step index, for dependencies.
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut deletes: Vec<(u8, String, Work)> = Vec::new();
+
+    for change in &plan.changes {
+        let key = change.name.as_str();
+        let work = match (change.kind.as_str(), change.action) {
+            ("bucket", Action::Create) => desired.buckets.get(key).cloned().map(Work::CreateBucket),
+            ("bucket", Action::Update) => pair(&observed.buckets, &desired.buckets, key)
+                .map(|(a, b)| Work::UpdateBucket(a, b)),
+            ("bucket", Action::Delete) => observed
+                .buckets
+                .get(key)
+                .map(|b| Work::DeleteBucket(b.name.clone())),
+            ("iam_role", Action::Create) => desired.roles.get(key).cloned().map(Work::CreateRole),
+            ("iam_role", Action::Update | Action::Replace) => {
+                pair(&observed.roles, &desired.roles, key).map(|(a, b)| Work::UpdateRole(a, b))
+            }
+            ("iam_role", Action::Delete) => Some(Work::DeleteRole(key.to_owned())),
+            ("firehose_stream", Action::Create) => {
+                desired.streams.get(key).cloned().map(Work::CreateStream)
+            }
+            ("firehose_stream", Action::Update) => pair(&observed.streams, &desired.streams, key)
+                .map(|(a, b)| Work::UpdateStream(a, b)),
+            ("firehose_stream", Action::Replace) => pair(&observed.streams, &desired.streams, key)
+                .map(|(a, b)| Work::ReplaceStream(a.name, b)),
+            ("firehose_stream", Action::Delete) => observed
+                .streams
+                .get(key)
+                .map(|s| Work::DeleteStream(s.name.clone())),
+            ("configuration_set", Action::Create) => desired
+                .configuration_sets
+                .get(key)
+                .cloned()
+                .map(Work::CreateSet),
+            ("configuration_set", Action::Update | Action::Replace) => pair(
+                &observed.configuration_sets,
+                &desired.configuration_sets,
+                key,
+            )
+            .map(|(a, b)| {
+                Work::UpdateSet(
+                    arn::configuration_set(&env.partition, &env.region, &env.account_id, key),
+                    a,
+                    b,
+                )
+            }),
+            ("configuration_set", Action::Delete) => Some(Work::DeleteSet(key.to_owned())),
+            ("event_destination", action) => {
+                let Some((set, name)) = key.split_once('.') else {
+                    continue;
+                };
+                let k = (set.to_owned(), name.to_owned());
+                match action {
+                    Action::Create => desired
+                        .event_destinations
+                        .get(&k)
+                        .cloned()
+                        .map(Work::CreateDestination),
+                    Action::Update | Action::Replace => match (
+                        observed.event_destinations.get(&k),
+                        desired.event_destinations.get(&k),
+                    ) {
+                        (Some(a), Some(b)) => Some(Work::UpdateDestination(a.clone(), b.clone())),
+                        _ => None,
+                    },
+                    Action::Delete => Some(Work::DeleteDestination(k.0, k.1)),
+                }
+            }
+            ("identity", _) => {
+                let want =
+                    desired
+                        .identities
+                        .get(key)
+                        .cloned()
+                        .unwrap_or_else(|| IdentityAttributes {
+                            identity: key.to_owned(),
+                            feedback_forwarding: true,
+                            default_configuration_set: None,
+                        });
+                observed
+                    .identities
+                    .get(key)
+                    .cloned()
+                    .map(|have| Work::PutIdentity(have, want))
+            }
+            _ => None,
+        };
+        let Some(work) = work else { continue };
+        let label = format!("{} {}", verb(change.action), change.address);
+        if change.action == Action::Delete {
+            deletes.push((delete_rank(&change.kind), label, work));
+        } else {
+            index.insert(change.address.clone(), steps.len());
+            steps.push(Step {
+                label,
+                after: Vec::new(),
+                work,
+            });
+        }
+    }
+
+    // Dependencies among creates and updates, by the references each resource holds.
+    let stream_by_arn: BTreeMap<String, String> = desired
+        .streams
+        .iter()
+        .map(|(logical, s)| {
+            (
+                arn::delivery_stream(&env.partition, &env.region, &env.account_id, &s.name),
+                logical.clone(),
+            )
+        })
+        .collect();
+    let bucket_by_name: BTreeMap<&str, &str> = desired
+        .buckets
+        .iter()
+        .map(|(l, b)| (b.name.as_str(), l.as_str()))
+        .collect();
+    let role_address =
+        |role_arn: &str| format!("iam_role.{}", role_arn.rsplit('/').next().unwrap_or(""));
+    for step in steps.iter_mut() {
+        let needs: Vec<String> = match &step.work {
+            Work::CreateStream(s) | Work::UpdateStream(_, s) | Work::ReplaceStream(_, s) => {
+                let mut n = vec![role_address(&s.role_arn)];
+                if let Some(logical) =
+                    arn::bucket_name(&s.bucket_arn).and_then(|b| bucket_by_name.get(b))
+                {
+                    n.push(format!("bucket.{logical}"));
+                }
+                n
+            }
+            Work::CreateDestination(d) | Work::UpdateDestination(_, d) => {
+                let mut n = vec![format!("configuration_set.{}", d.configuration_set)];
+                if let Target::Firehose {
+                    delivery_stream_arn,
+                    iam_role_arn,
+                } = &d.target
+                {
+                    n.push(role_address(iam_role_arn));
+                    if let Some(logical) = stream_by_arn.get(delivery_stream_arn) {
+                        n.push(format!("firehose_stream.{logical}"));
+                    }
+                }
+                n
+            }
+            Work::PutIdentity(_, want) => want
+                .default_configuration_set
+                .iter()
+                .map(|s| format!("configuration_set.{s}"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        step.after = needs.iter().filter_map(|a| index.get(a).copied()).collect();
+    }
+
+    // Deletes: after every create and update, and after deletes of lower rank.
+    let non_deletes: Vec<usize> = (0..steps.len()).collect();
+    deletes.sort_by_key(|(rank, label, _)| (*rank, label.clone()));
+    let mut by_rank: Vec<(u8, usize)> = Vec::new();
+    for (rank, label, work) in deletes {
+        let mut after = non_deletes.clone();
+        after.extend(by_rank.iter().filter(|(r, _)| *r < rank).map(|(_, i)| *i));
+        by_rank.push((rank, steps.len()));
+        steps.push(Step { label, after, work });
+    }
+    steps
+}
+
+fn pair<T: Clone>(
+    observed: &BTreeMap<String, T>,
+    desired: &BTreeMap<String, T>,
+    key: &str,
+) -> Option<(T, T)> {
+    Some((observed.get(key)?.clone(), desired.get(key)?.clone()))
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+/// Applies `plan`: returns the scheduler's report.
+pub async fn apply(
+    clients: &Clients,
+    plan: &Plan,
+    desired: &Desired,
+    observed: &Desired,
+    env: &Environment,
+    on_event: impl FnMut(&str, Option<bool>),
+) -> Report<AwsError> {
+    let runner = Arc::new(AwsRunner {
+        clients: clients.clone(),
+        propagation: RetryPolicy::IAM_PROPAGATION,
+    });
+    schedule::run(steps(plan, desired, observed, env), runner, 4, on_event).await
+}

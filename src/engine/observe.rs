@@ -1,0 +1,343 @@
+//! Observed state: what AWS has now for every desired resource, plus resources tagged
+//! as the stack's that the spec no longer has. Reads run concurrently, bounded per
+//! service (Firehose allows 5 control-plane calls per second per account), and each
+//! list is read once.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::aws::{self, AwsError, Clients};
+use crate::desired::Desired;
+use crate::resources::{LOGICAL_TAG, STACK_TAG, Tags};
+
+/// Reads in flight per service.
+const SES_READS: usize = 4;
+const FIREHOSE_READS: usize = 2;
+const IAM_READS: usize = 4;
+const S3_READS: usize = 4;
+
+/// A resource the spec wants to manage that exists without the stack's tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    pub address: String,
+    /// The stack it belongs to, if another sesinfra stack owns it.
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub state: Desired,
+    pub clashes: Vec<Clash>,
+}
+
+struct Limits {
+    ses: Arc<Semaphore>,
+    firehose: Arc<Semaphore>,
+    iam: Arc<Semaphore>,
+    s3: Arc<Semaphore>,
+}
+
+/// One read's result, tagged with where it goes.
+enum Read {
+    Bucket(String, Option<crate::resources::Bucket>),
+    Role(String, Option<crate::resources::Role>),
+    Stream(String, Option<crate::resources::DeliveryStream>),
+    Set(String, Option<crate::resources::ConfigurationSet>),
+    Destinations(String, Vec<crate::resources::EventDestination>),
+    Identity(String, Option<crate::resources::IdentityAttributes>),
+}
+
+pub async fn observe(
+    clients: &Clients,
+    stack: &str,
+    desired: &Desired,
+) -> Result<Observed, AwsError> {
+    let limits = Limits {
+        ses: Arc::new(Semaphore::new(SES_READS)),
+        firehose: Arc::new(Semaphore::new(FIREHOSE_READS)),
+        iam: Arc::new(Semaphore::new(IAM_READS)),
+        s3: Arc::new(Semaphore::new(S3_READS)),
+    };
+    let mut reads: JoinSet<Result<Read, AwsError>> = JoinSet::new();
+    let spawn = |reads: &mut JoinSet<Result<Read, AwsError>>,
+                 limit: &Arc<Semaphore>,
+                 fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Read, AwsError>> + Send>,
+    >| {
+        let limit = Arc::clone(limit);
+        reads.spawn(async move {
+            let _permit = limit
+                .acquire_owned()
+                .await
+                .map_err(|_| AwsError::local("sesinfra", "observe", "reader closed"))?;
+            fut.await
+        });
+    };
+
+    for (logical, bucket) in &desired.buckets {
+        let (c, logical, name) = (clients.clone(), logical.clone(), bucket.name.clone());
+        spawn(
+            &mut reads,
+            &limits.s3,
+            Box::pin(
+                async move { Ok(Read::Bucket(logical, aws::s3::get_bucket(&c, &name).await?)) },
+            ),
+        );
+    }
+    for name in desired.roles.keys() {
+        let (c, name) = (clients.clone(), name.clone());
+        spawn(
+            &mut reads,
+            &limits.iam,
+            Box::pin(async move {
+                let role = aws::iam::get_role(&c, &name).await?;
+                Ok(Read::Role(name, role))
+            }),
+        );
+    }
+    for (logical, stream) in &desired.streams {
+        let (c, logical, name) = (clients.clone(), logical.clone(), stream.name.clone());
+        spawn(
+            &mut reads,
+            &limits.firehose,
+            Box::pin(async move {
+                Ok(Read::Stream(
+                    logical,
+                    aws::firehose::get_delivery_stream(&c, &name).await?,
+                ))
+            }),
+        );
+    }
+    for name in desired.configuration_sets.keys() {
+        let (c, name) = (clients.clone(), name.clone());
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                let set = aws::sesv2::get_configuration_set(&c, &name).await?;
+                Ok(Read::Set(name, set))
+            }),
+        );
+    }
+    for name in desired.identities.keys() {
+        let (c, name) = (clients.clone(), name.clone());
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                let attrs = aws::sesv2::get_identity_attributes(&c, &name).await?;
+                Ok(Read::Identity(name, attrs))
+            }),
+        );
+    }
+
+    // Resources the stack owns that the spec no longer has: one list per service, then
+    // a read of each candidate (its tags say whether it is ours).
+    let stream_names = aws::firehose::list_delivery_streams(clients).await?;
+    let wanted_streams: Vec<&str> = desired.streams.values().map(|s| s.name.as_str()).collect();
+    for name in stream_names
+        .into_iter()
+        .filter(|n| !wanted_streams.contains(&n.as_str()))
+    {
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.firehose,
+            Box::pin(async move {
+                let stream = aws::firehose::get_delivery_stream(&c, &name).await?;
+                Ok(Read::Stream(format!("\u{0}{name}"), stream))
+            }),
+        );
+    }
+    for name in aws::sesv2::list_configuration_sets(clients).await? {
+        if desired.configuration_sets.contains_key(&name) {
+            continue;
+        }
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                let set = aws::sesv2::get_configuration_set(&c, &name).await?;
+                Ok(Read::Set(format!("\u{0}{name}"), set))
+            }),
+        );
+    }
+    for name in aws::iam::list_role_names(clients, &format!("{stack}-")).await? {
+        if desired.roles.contains_key(&name) {
+            continue;
+        }
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.iam,
+            Box::pin(async move {
+                let role = aws::iam::get_role(&c, &name).await?;
+                Ok(Read::Role(format!("\u{0}{name}"), role))
+            }),
+        );
+    }
+
+    let mut observed = Observed::default();
+    let owned = |tags: &Tags| tags.get(STACK_TAG).map(String::as_str) == Some(stack);
+    let mut first_error = None;
+    let mut owned_sets = Vec::new();
+    let mut orphan_streams = Vec::new();
+    // Keys starting with NUL are candidates found by listing, not desired resources.
+    let candidate = |key: &str| key.strip_prefix('\u{0}').map(str::to_owned);
+    while let Some(joined) = reads.join_next().await {
+        let read = match joined {
+            Ok(Ok(read)) => read,
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+            Err(e) => {
+                first_error.get_or_insert(AwsError::local(
+                    "sesinfra",
+                    "observe",
+                    format!("a read failed: {e}"),
+                ));
+                continue;
+            }
+        };
+        match read {
+            Read::Bucket(logical, Some(b)) => {
+                if !owned(&b.tags) {
+                    observed.clashes.push(clash("bucket", &logical, &b.tags));
+                }
+                observed.state.buckets.insert(logical, b);
+            }
+            Read::Role(key, Some(role)) => match candidate(&key) {
+                Some(name) if owned(&role.tags) => {
+                    observed.state.roles.insert(name, role);
+                }
+                Some(_) => {}
+                None => {
+                    if !owned(&role.tags) {
+                        observed.clashes.push(clash("iam_role", &key, &role.tags));
+                    }
+                    observed.state.roles.insert(key, role);
+                }
+            },
+            Read::Stream(key, Some(stream)) => match candidate(&key) {
+                Some(name) if owned(&stream.tags) => orphan_streams.push((name, stream)),
+                Some(_) => {}
+                None => {
+                    if !owned(&stream.tags) {
+                        observed
+                            .clashes
+                            .push(clash("firehose_stream", &key, &stream.tags));
+                    }
+                    observed.state.streams.insert(key, stream);
+                }
+            },
+            Read::Set(key, Some(set)) => match candidate(&key) {
+                Some(name) if owned(&set.tags) => {
+                    owned_sets.push(name.clone());
+                    observed.state.configuration_sets.insert(name, set);
+                }
+                Some(_) => {}
+                None => {
+                    if owned(&set.tags) {
+                        owned_sets.push(key.clone());
+                    } else {
+                        observed
+                            .clashes
+                            .push(clash("configuration_set", &key, &set.tags));
+                        // Adopting it makes its destinations ours too.
+                        owned_sets.push(key.clone());
+                    }
+                    observed.state.configuration_sets.insert(key, set);
+                }
+            },
+            Read::Identity(name, Some(attrs)) => {
+                observed.state.identities.insert(name, attrs);
+            }
+            Read::Destinations(..) => {}
+            Read::Bucket(..)
+            | Read::Role(..)
+            | Read::Stream(..)
+            | Read::Set(..)
+            | Read::Identity(..) => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    // A stream the spec no longer has is addressed by its logical name (so a renamed
+    // stream is a replace), unless that name belongs to a stream that exists.
+    for (name, stream) in orphan_streams {
+        let logical = stream
+            .tags
+            .get(LOGICAL_TAG)
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        let key = if observed.state.streams.contains_key(&logical) {
+            name
+        } else {
+            logical
+        };
+        observed.state.streams.entry(key).or_insert(stream);
+    }
+
+    // Event destinations: one list per configuration set that exists.
+    for set in owned_sets {
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                let destinations = aws::sesv2::get_event_destinations(&c, &set).await?;
+                Ok(Read::Destinations(set, destinations))
+            }),
+        );
+    }
+    while let Some(joined) = reads.join_next().await {
+        match joined {
+            Ok(Ok(Read::Destinations(set, list))) => {
+                for d in list {
+                    observed
+                        .state
+                        .event_destinations
+                        .insert((set.clone(), d.name.clone()), d);
+                }
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(AwsError::local(
+                    "sesinfra",
+                    "observe",
+                    format!("a read failed: {e}"),
+                ));
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(observed),
+    }
+}
+
+fn clash(kind: &str, key: &str, tags: &Tags) -> Clash {
+    Clash {
+        address: format!("{kind}.{key}"),
+        owner: tags.get(STACK_TAG).cloned(),
+    }
+}
+
+/// Identities are observed even when sesinfra never wrote them; a missing identity is
+/// an error of the spec's world, not something to create.
+pub fn missing_identities(desired: &Desired, observed: &Observed) -> Vec<String> {
+    desired
+        .identities
+        .keys()
+        .filter(|k| !observed.state.identities.contains_key(*k))
+        .cloned()
+        .collect()
+}
