@@ -2,6 +2,8 @@
 //! (faster to build); helpers in `support`.
 
 mod aws_firehose;
+mod aws_iam;
+mod aws_s3;
 mod aws_sesv2;
 mod aws_sts;
 mod cli;
