@@ -36,17 +36,27 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: u8, quiet: bool, color: bool) {
-    let level = match (quiet, verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, 2) => tracing::Level::DEBUG,
-        (false, _) => tracing::Level::TRACE,
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    // sesinfra's own logs at the chosen level; the AWS SDK's only when asked for (-vv),
+    // since its warnings (e.g. about an absent ~/.aws/config) are noise by default.
+    let (ours, sdk) = match (quiet, verbose) {
+        (true, _) => (LevelFilter::ERROR, LevelFilter::ERROR),
+        (false, 0) => (LevelFilter::WARN, LevelFilter::ERROR),
+        (false, 1) => (LevelFilter::INFO, LevelFilter::ERROR),
+        (false, 2) => (LevelFilter::DEBUG, LevelFilter::INFO),
+        (false, _) => (LevelFilter::TRACE, LevelFilter::TRACE),
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(color)
-        .with_target(false)
+    let filter = Targets::new()
+        .with_target("sesinfra", ours)
+        .with_default(sdk);
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(color)
+                .with_target(false),
+        )
+        .with(filter)
         .init();
 }

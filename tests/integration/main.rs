@@ -11,4 +11,5 @@ mod emulator_extension;
 mod engine;
 mod examples;
 mod fixtures;
+mod readme;
 mod support;
