@@ -28,8 +28,6 @@ pub enum Error {
         "apply failed: {failed} step(s) failed, {skipped} not started; the report above says what was done. Fix the cause and run apply again: it continues from where AWS is now."
     )]
     ApplyFailed { failed: usize, skipped: usize },
-    #[error("`sesinfra {0}` is not implemented yet; `sesinfra validate` checks a spec offline")]
-    NotImplemented(&'static str),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot write output: {0}")]

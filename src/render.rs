@@ -254,3 +254,240 @@ mod tests {
         );
     }
 }
+
+/// A warning about a drifted resource beyond its field values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub address: String,
+    pub message: String,
+}
+
+/// Alerts for drift that weakens security: a role's trust policy that lost conditions
+/// (anyone the principal serves could assume it), or permissions edited by hand.
+pub fn security_alerts(plan: &Plan) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    for change in plan.changes.iter().filter(|c| c.kind == "iam_role") {
+        for f in &change.fields {
+            if f.path == "trust_policy" {
+                let expected = condition_keys(&f.after);
+                let found = condition_keys(&f.before);
+                let missing: Vec<&String> =
+                    expected.iter().filter(|k| !found.contains(*k)).collect();
+                if !missing.is_empty() {
+                    alerts.push(Alert {
+                        address: change.address.clone(),
+                        message: format!(
+                            "SECURITY REGRESSION: the trust policy lost its condition(s) on {}; \
+                             the role can be assumed beyond the configuration sets/account it is meant for",
+                            missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            } else if f.path.starts_with("inline_policies.") && f.before != Value::Null {
+                alerts.push(Alert {
+                    address: change.address.clone(),
+                    message: format!("the permission policy {} was edited outside sesinfra; it may grant more than least privilege", &f.path["inline_policies.".len()..]),
+                });
+            }
+        }
+    }
+    alerts
+}
+
+/// Every condition key (lower-case) in a normalised policy document.
+fn condition_keys(policy: &Value) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for statement in policy["Statement"].as_array().into_iter().flatten() {
+        if let Some(ops) = statement["Condition"].as_object() {
+            for kv in ops.values() {
+                if let Some(kv) = kv.as_object() {
+                    keys.extend(kv.keys().map(|k| k.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn drift_line(change: &Change) -> String {
+    match change.action {
+        Action::Create => "missing in AWS (deleted outside sesinfra)".to_owned(),
+        Action::Delete => "in AWS but not in the spec (added outside sesinfra)".to_owned(),
+        Action::Update | Action::Replace => "changed outside sesinfra".to_owned(),
+    }
+}
+
+const DRIFT_FIX: &str = "Fix: run `sesinfra apply` to restore the spec (review it first with `sesinfra plan`), or change the spec to accept what AWS has.";
+
+pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    if plan.is_empty() {
+        writeln!(
+            out,
+            "No drift: AWS matches the spec of stack {}.",
+            plan.stack
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Drift in stack {}: {} resource(s) differ from the spec.\n",
+        plan.stack,
+        plan.changes.len()
+    )?;
+    let alerts = security_alerts(plan);
+    for change in &plan.changes {
+        let (sym, ansi) = symbol(change.action);
+        let (on, off) = if color { (ansi, RESET) } else { ("", "") };
+        writeln!(
+            out,
+            "  {on}{sym}{off} {}: {}",
+            change.address,
+            drift_line(change)
+        )?;
+        if matches!(change.action, Action::Update | Action::Replace) {
+            for f in &change.fields {
+                writeln!(
+                    out,
+                    "      {}: expected {}, found {}",
+                    f.path,
+                    show(&f.after),
+                    show(&f.before)
+                )?;
+            }
+        }
+        for alert in alerts.iter().filter(|a| a.address == change.address) {
+            let (on, off) = if color {
+                ("\x1b[1;31m", RESET)
+            } else {
+                ("", "")
+            };
+            writeln!(out, "      {on}! {}{off}", alert.message)?;
+        }
+    }
+    writeln!(out, "\n{DRIFT_FIX}")
+}
+
+pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### sesinfra drift for `{}`\n", plan.stack)?;
+    if plan.is_empty() {
+        writeln!(out, "No drift: AWS matches the spec.")?;
+        return Ok(());
+    }
+    let alerts = security_alerts(plan);
+    for alert in &alerts {
+        writeln!(out, "> **{}**: {}\n", alert.address, alert.message)?;
+    }
+    writeln!(out, "| resource | drift | field | expected | found |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for change in &plan.changes {
+        let fields: Vec<&crate::plan::FieldChange> = match change.action {
+            Action::Update | Action::Replace => change.fields.iter().collect(),
+            _ => Vec::new(),
+        };
+        if fields.is_empty() {
+            writeln!(
+                out,
+                "| `{}` | {} | | | |",
+                change.address,
+                drift_line(change)
+            )?;
+        }
+        for f in fields {
+            writeln!(
+                out,
+                "| `{}` | {} | `{}` | `{}` | `{}` |",
+                change.address,
+                drift_line(change),
+                f.path,
+                escape_cell(&show(&f.after)),
+                escape_cell(&show(&f.before))
+            )?;
+        }
+    }
+    writeln!(out, "\n{DRIFT_FIX}")
+}
+
+#[cfg(test)]
+mod drift_tests {
+    use super::*;
+    use crate::plan::FieldChange;
+    use serde_json::json;
+
+    fn trust(conditions: bool) -> Value {
+        let mut statement = json!({"Effect": "Allow", "Principal": {"Service": ["ses.amazonaws.com"]}, "Action": ["sts:AssumeRole"]});
+        if conditions {
+            statement["Condition"] =
+                json!({"StringEquals": {"aws:sourceaccount": ["1"], "aws:sourcearn": ["arn"]}});
+        }
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+
+    fn drifted_role() -> Plan {
+        Plan::new(
+            "s",
+            vec![Change {
+                address: "iam_role.s-ses-h".into(),
+                kind: "iam_role".into(),
+                name: "s-ses-h".into(),
+                action: Action::Update,
+                fields: vec![FieldChange {
+                    path: "trust_policy".into(),
+                    before: trust(false),
+                    after: trust(true),
+                }],
+                reason: None,
+            }],
+        )
+    }
+
+    #[test]
+    fn removed_trust_conditions_are_a_security_regression() {
+        let alerts = security_alerts(&drifted_role());
+        assert_eq!(alerts.len(), 1);
+        assert!(alerts[0].message.starts_with("SECURITY REGRESSION"));
+        assert!(
+            alerts[0]
+                .message
+                .contains("aws:sourceaccount, aws:sourcearn")
+        );
+        let mut text = Vec::new();
+        drift_text(&drifted_role(), false, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("! SECURITY REGRESSION"), "{text}");
+        assert!(text.contains("sesinfra apply"), "{text}");
+    }
+
+    #[test]
+    fn a_tightened_trust_policy_is_not_an_alert() {
+        let mut plan = drifted_role();
+        let f = &mut plan.changes[0].fields[0];
+        std::mem::swap(&mut f.before, &mut f.after);
+        assert!(security_alerts(&plan).is_empty());
+    }
+
+    #[test]
+    fn drift_says_expected_and_found() {
+        let plan = Plan::new(
+            "s",
+            vec![Change {
+                address: "configuration_set.Main".into(),
+                kind: "configuration_set".into(),
+                name: "Main".into(),
+                action: Action::Update,
+                fields: vec![FieldChange {
+                    path: "sending_enabled".into(),
+                    before: json!(false),
+                    after: json!(true),
+                }],
+                reason: None,
+            }],
+        );
+        let mut text = Vec::new();
+        drift_text(&plan, false, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("~ configuration_set.Main: changed outside sesinfra\n      sending_enabled: expected true, found false\n"), "{text}");
+        let mut md = Vec::new();
+        drift_markdown(&plan, &mut md).unwrap();
+        assert!(String::from_utf8(md).unwrap().contains("| `configuration_set.Main` | changed outside sesinfra | `sending_enabled` | `true` | `false` |"));
+    }
+}

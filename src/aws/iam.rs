@@ -1,10 +1,13 @@
-//! IAM roles as `resources::Role`: trust policy, inline policies, description, tags.
-//! IAM returns policy documents URL-encoded and reordered; they are parsed into
-//! `PolicyDocument`s, which compare by meaning. Updates make only the calls for what
-//! differs.
+//! IAM: the roles SES and Firehose assume, as `crate::resources::Role`.
+//!
+//! A role is spread over several IAM objects (the role with its trust policy and
+//! description, each inline policy, the tags), read and written by separate calls.
+//! This module gathers them into one value, compares policies by meaning (IAM returns
+//! them URL-encoded and reordered), and writes only what differs.
 
 use std::collections::BTreeMap;
 
+use aws_sdk_iam::error::BuildError;
 use aws_sdk_iam::types::Tag;
 
 use super::{AwsError, Clients};
@@ -13,100 +16,293 @@ use crate::resources::{Role, Tags};
 
 const SERVICE: &str = "iam";
 
-fn err<E, R>(operation: &'static str) -> impl FnOnce(aws_sdk_iam::error::SdkError<E, R>) -> AwsError
-where
-    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    move |e| AwsError::from_sdk(SERVICE, operation, e)
+/// The role with its inline policies and tags, or `None` when it does not exist.
+pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>, AwsError> {
+    const OP: &str = "GetRole";
+    let out = match clients.iam.get_role().role_name(name).send().await {
+        Ok(out) => out,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(AwsError::from_sdk(SERVICE, OP, e)),
+    };
+    let role = out
+        .role
+        .ok_or_else(|| AwsError::local(SERVICE, OP, "the answer has no role"))?;
+    let trust = role
+        .assume_role_policy_document()
+        .ok_or_else(|| AwsError::local(SERVICE, OP, "the role has no trust policy"))?;
+    let trust_policy = parse_policy(OP, trust)?;
+
+    let mut inline_policies = BTreeMap::new();
+    for policy_name in list_inline_policy_names(clients, name).await? {
+        let out = clients
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy_name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetRolePolicy", e))?;
+        let document = parse_policy("GetRolePolicy", out.policy_document())?;
+        inline_policies.insert(policy_name, document);
+    }
+
+    // GetRole returns tags too, but ListRoleTags is the call that pages through all.
+    let tags = clients
+        .iam
+        .list_role_tags()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<Tag>, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoleTags", e))?
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
+
+    Ok(Some(Role {
+        name: name.to_owned(),
+        // IAM omits an empty description.
+        description: role.description.unwrap_or_default(),
+        trust_policy,
+        inline_policies,
+        tags,
+    }))
 }
 
-fn policy(operation: &'static str, text: &str) -> Result<PolicyDocument, AwsError> {
-    PolicyDocument::from_iam(text).map_err(|e| AwsError::local(SERVICE, operation, e.to_string()))
+/// Creates the role (trust policy, description and tags in one call), then its inline
+/// policies. Returns the role's ARN.
+pub async fn create_role(clients: &Clients, role: &Role) -> Result<String, AwsError> {
+    const OP: &str = "CreateRole";
+    let mut create = clients
+        .iam
+        .create_role()
+        .role_name(&role.name)
+        .assume_role_policy_document(role.trust_policy.to_json())
+        .set_tags(tag_list(OP, &role.tags)?);
+    // An empty description is the same as none; leave it out rather than send "".
+    if !role.description.is_empty() {
+        create = create.description(&role.description);
+    }
+    let out = create
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+    let arn = out
+        .role
+        .map(|r| r.arn)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| AwsError::local(SERVICE, OP, "the answer has no role ARN"))?;
+    for (policy_name, document) in &role.inline_policies {
+        put_role_policy(clients, &role.name, policy_name, document).await?;
+    }
+    Ok(arn)
 }
 
-fn tags_to_sdk(tags: &Tags) -> Result<Vec<Tag>, AwsError> {
+/// Writes what differs between `current` and `desired`; nothing when nothing does.
+pub async fn update_role(
+    clients: &Clients,
+    current: &Role,
+    desired: &Role,
+) -> Result<(), AwsError> {
+    let name = &desired.name;
+    // Semantic comparison: IAM's reordered, URL-encoded copy is not a change.
+    if current.trust_policy != desired.trust_policy {
+        clients
+            .iam
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(desired.trust_policy.to_json())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "UpdateAssumeRolePolicy", e))?;
+    }
+    if current.description != desired.description {
+        // UpdateRoleDescription, not UpdateRole: UpdateRole is documented to reset an
+        // omitted MaxSessionDuration to one hour.
+        clients
+            .iam
+            .update_role_description()
+            .role_name(name)
+            .description(&desired.description)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "UpdateRoleDescription", e))?;
+    }
+    for (policy_name, document) in &desired.inline_policies {
+        if current.inline_policies.get(policy_name) != Some(document) {
+            put_role_policy(clients, name, policy_name, document).await?;
+        }
+    }
+    for policy_name in current.inline_policies.keys() {
+        if !desired.inline_policies.contains_key(policy_name) {
+            delete_role_policy(clients, name, policy_name).await?;
+        }
+    }
+    update_tags(clients, name, &current.tags, &desired.tags).await
+}
+
+/// Deletes the role. IAM refuses while policies are attached, so inline policies are
+/// deleted and managed policies detached first.
+pub async fn delete_role(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    for policy_name in list_inline_policy_names(clients, name).await? {
+        delete_role_policy(clients, name, &policy_name).await?;
+    }
+    let attached = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "ListAttachedRolePolicies", e))?;
+    for policy in attached {
+        let arn = policy.policy_arn.ok_or_else(|| {
+            AwsError::local(
+                SERVICE,
+                "ListAttachedRolePolicies",
+                "an attached policy has no ARN",
+            )
+        })?;
+        clients
+            .iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "DetachRolePolicy", e))?;
+    }
+    clients
+        .iam
+        .delete_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "DeleteRole", e))?;
+    Ok(())
+}
+
+// ----------------------------------------------------------------------------- helpers
+
+async fn list_inline_policy_names(clients: &Clients, name: &str) -> Result<Vec<String>, AwsError> {
+    clients
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "ListRolePolicies", e))
+}
+
+async fn put_role_policy(
+    clients: &Clients,
+    role: &str,
+    policy_name: &str,
+    document: &PolicyDocument,
+) -> Result<(), AwsError> {
+    // PutRolePolicy creates or replaces.
+    clients
+        .iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name(policy_name)
+        .policy_document(document.to_json())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "PutRolePolicy", e))?;
+    Ok(())
+}
+
+async fn delete_role_policy(
+    clients: &Clients,
+    role: &str,
+    policy_name: &str,
+) -> Result<(), AwsError> {
+    clients
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(policy_name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "DeleteRolePolicy", e))?;
+    Ok(())
+}
+
+/// TagRole for added or changed values, UntagRole for removed keys (TagRole alone
+/// never removes a tag).
+async fn update_tags(
+    clients: &Clients,
+    role: &str,
+    current: &Tags,
+    desired: &Tags,
+) -> Result<(), AwsError> {
+    let changed: Tags = desired
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let removed: Vec<String> = current
+        .keys()
+        .filter(|k| !desired.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        clients
+            .iam
+            .untag_role()
+            .role_name(role)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "UntagRole", e))?;
+    }
+    if !changed.is_empty() {
+        clients
+            .iam
+            .tag_role()
+            .role_name(role)
+            .set_tags(tag_list("TagRole", &changed)?)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "TagRole", e))?;
+    }
+    Ok(())
+}
+
+/// Tags as IAM's list; `None` when there are none, so the member is left out.
+fn tag_list(operation: &'static str, tags: &Tags) -> Result<Option<Vec<Tag>>, AwsError> {
+    if tags.is_empty() {
+        return Ok(None);
+    }
     tags.iter()
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)
                 .value(v)
                 .build()
-                .map_err(|e| AwsError::local(SERVICE, "TagRole", e.to_string()))
+                .map_err(|e: BuildError| {
+                    AwsError::local(SERVICE, operation, format!("invalid tag: {e}"))
+                })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
-/// The role, or `None` when it does not exist.
-pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>, AwsError> {
-    let out = match clients.iam.get_role().role_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let e = AwsError::from_sdk(SERVICE, "GetRole", e);
-            return if e.is_not_found() { Ok(None) } else { Err(e) };
-        }
-    };
-    let role = out
-        .role
-        .ok_or_else(|| AwsError::local(SERVICE, "GetRole", "the answer has no role"))?;
-    let trust_text = role
-        .assume_role_policy_document
-        .ok_or_else(|| AwsError::local(SERVICE, "GetRole", "the role has no trust policy"))?;
-    let trust_policy = policy("GetRole", &trust_text)?;
-
-    let mut inline_policies = BTreeMap::new();
-    let mut marker = None;
-    loop {
-        let page = clients
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(err("ListRolePolicies"))?;
-        for policy_name in page.policy_names {
-            let doc = clients
-                .iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&policy_name)
-                .send()
-                .await
-                .map_err(err("GetRolePolicy"))?;
-            inline_policies.insert(policy_name, policy("GetRolePolicy", &doc.policy_document)?);
-        }
-        if !page.is_truncated || page.marker.is_none() {
-            break;
-        }
-        marker = page.marker;
-    }
-
-    let mut tags = Tags::new();
-    let mut marker = None;
-    loop {
-        let page = clients
-            .iam
-            .list_role_tags()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(err("ListRoleTags"))?;
-        tags.extend(page.tags.into_iter().map(|t| (t.key, t.value)));
-        if !page.is_truncated || page.marker.is_none() {
-            break;
-        }
-        marker = page.marker;
-    }
-
-    Ok(Some(Role {
-        name: role.role_name,
-        description: role.description.unwrap_or_default(),
-        trust_policy,
-        inline_policies,
-        tags,
-    }))
+fn parse_policy(operation: &'static str, text: &str) -> Result<PolicyDocument, AwsError> {
+    PolicyDocument::from_iam(text).map_err(|e| AwsError::local(SERVICE, operation, e.to_string()))
 }
 
 /// Names of the roles whose name starts with `prefix` (paginated).
@@ -120,7 +316,7 @@ pub async fn list_role_names(clients: &Clients, prefix: &str) -> Result<Vec<Stri
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(err("ListRoles"))?;
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoles", e))?;
         names.extend(
             page.roles
                 .into_iter()
@@ -133,180 +329,4 @@ pub async fn list_role_names(clients: &Clients, prefix: &str) -> Result<Vec<Stri
         marker = page.marker;
     }
     Ok(names)
-}
-
-/// Creates the role with its inline policies; returns its ARN.
-pub async fn create_role(clients: &Clients, role: &Role) -> Result<String, AwsError> {
-    let out = clients
-        .iam
-        .create_role()
-        .role_name(&role.name)
-        .assume_role_policy_document(role.trust_policy.to_json())
-        .description(&role.description)
-        .set_tags(Some(tags_to_sdk(&role.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(err("CreateRole"))?;
-    let arn = out
-        .role
-        .map(|r| r.arn)
-        .ok_or_else(|| AwsError::local(SERVICE, "CreateRole", "the answer has no role"))?;
-    for (name, doc) in &role.inline_policies {
-        put_policy(clients, &role.name, name, doc).await?;
-    }
-    Ok(arn)
-}
-
-async fn put_policy(
-    clients: &Clients,
-    role: &str,
-    name: &str,
-    doc: &PolicyDocument,
-) -> Result<(), AwsError> {
-    clients
-        .iam
-        .put_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .policy_document(doc.to_json())
-        .send()
-        .await
-        .map_err(err("PutRolePolicy"))?;
-    Ok(())
-}
-
-/// Makes `current` (as read) into `desired`, with a call only for what differs.
-pub async fn update_role(
-    clients: &Clients,
-    current: &Role,
-    desired: &Role,
-) -> Result<(), AwsError> {
-    let name = &desired.name;
-    if current.trust_policy != desired.trust_policy {
-        clients
-            .iam
-            .update_assume_role_policy()
-            .role_name(name)
-            .policy_document(desired.trust_policy.to_json())
-            .send()
-            .await
-            .map_err(err("UpdateAssumeRolePolicy"))?;
-    }
-    if current.description != desired.description {
-        clients
-            .iam
-            .update_role()
-            .role_name(name)
-            .description(&desired.description)
-            .send()
-            .await
-            .map_err(err("UpdateRole"))?;
-    }
-    for (policy_name, doc) in &desired.inline_policies {
-        if current.inline_policies.get(policy_name) != Some(doc) {
-            put_policy(clients, name, policy_name, doc).await?;
-        }
-    }
-    for policy_name in current.inline_policies.keys() {
-        if !desired.inline_policies.contains_key(policy_name) {
-            clients
-                .iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map_err(err("DeleteRolePolicy"))?;
-        }
-    }
-    let removed: Vec<String> = current
-        .tags
-        .keys()
-        .filter(|k| !desired.tags.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        clients
-            .iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(err("UntagRole"))?;
-    }
-    let changed: Tags = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| current.tags.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        clients
-            .iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(tags_to_sdk(&changed)?))
-            .send()
-            .await
-            .map_err(err("TagRole"))?;
-    }
-    Ok(())
-}
-
-/// Deletes the role: IAM requires its inline policies deleted and managed policies
-/// detached first.
-pub async fn delete_role(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let mut marker = None;
-    loop {
-        let page = clients
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(err("ListRolePolicies"))?;
-        for policy_name in page.policy_names {
-            clients
-                .iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map_err(err("DeleteRolePolicy"))?;
-        }
-        if !page.is_truncated || page.marker.is_none() {
-            break;
-        }
-        marker = page.marker;
-    }
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(err("ListAttachedRolePolicies"))?;
-    for p in attached.attached_policies.unwrap_or_default() {
-        if let Some(arn) = p.policy_arn {
-            clients
-                .iam
-                .detach_role_policy()
-                .role_name(name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(err("DetachRolePolicy"))?;
-        }
-    }
-    clients
-        .iam
-        .delete_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(err("DeleteRole"))?;
-    Ok(())
 }

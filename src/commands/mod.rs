@@ -109,9 +109,8 @@ pub fn run(
             stdout,
             stderr,
         ),
-        Command::Drift { spec, .. } => {
-            load_model(&spec.path(), global, style, stderr)?;
-            Err(Error::NotImplemented("drift"))
+        Command::Drift { spec, output } => {
+            stack::drift(&spec.path(), *output, global, style, stdout, stderr)
         }
     }
 }

@@ -382,3 +382,48 @@ impl Progress {
         }
     }
 }
+
+/// `drift`: what changed in AWS outside sesinfra, as the changes apply would make to
+/// undo it. Resources that lost the stack's tag are drift too (not a refusal).
+pub fn drift(
+    spec_path: &Path,
+    output: OutputFormat,
+    global: &GlobalArgs,
+    style: Style,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let offline = load_model(spec_path, global, style, stderr)?;
+    let spec_text = std::fs::read_to_string(spec_path).map_err(|source| spec::LoadError::Io {
+        file: spec_path.display().to_string(),
+        source,
+    })?;
+    let vars: BTreeMap<String, String> = global.vars.iter().cloned().collect();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let session = engine::open(&global.aws_settings(), offline.region.as_deref()).await?;
+        let spec_file = spec_path.display().to_string();
+        let (model, _) = online_model(
+            &spec_file,
+            &spec_text,
+            &vars,
+            &|n| std::env::var(n).ok(),
+            &session,
+            style,
+            stderr,
+        )?;
+        let prepared = engine::prepare(&session, &model, false).await?;
+        missing_identities(&prepared)?;
+        let plan = &prepared.plan;
+        match output {
+            OutputFormat::Text => render::drift_text(plan, stdout_color(style), stdout)?,
+            OutputFormat::Json => render::json(plan, stdout)?,
+            OutputFormat::Markdown => render::drift_markdown(plan, stdout)?,
+        }
+        Ok(if plan.is_empty() {
+            Outcome::Success
+        } else {
+            Outcome::ChangesPending
+        })
+    })
+}

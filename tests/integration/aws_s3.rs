@@ -1,84 +1,245 @@
-//! S3 adapter against the emulator: lifecycle of a bucket with every setting.
+//! S3 bucket adapter against the emulator: every managed setting written, read back and
+//! changed; S3's "not configured" answers read as AWS's defaults; errors classified.
 
-use sesinfra::aws::{ErrorKind, s3};
+use aws_sdk_s3::primitives::ByteStream;
+use sesinfra::aws::s3::{bucket_is_empty, create_bucket, delete_bucket, get_bucket, update_bucket};
+use sesinfra::aws::{Clients, ErrorKind};
 use sesinfra::resources::{Bucket, BucketEncryption, Tags};
 
 use crate::support::Emulator;
 
-fn bucket(name: &str) -> Bucket {
-    Bucket {
-        name: name.to_owned(),
+const KEY_A: &str = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+const KEY_B: &str = "arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000";
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn read(clients: &Clients, name: &str) -> Bucket {
+    get_bucket(clients, name)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("bucket {name} exists"))
+}
+
+#[tokio::test]
+async fn bucket_create_read_update_delete() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let created = Bucket {
+        name: "sesinfra-events-1".to_owned(),
         versioning: true,
+        encryption: BucketEncryption::Kms {
+            key_arn: KEY_A.to_owned(),
+        },
+        block_public_access: true,
+        expire_after_days: Some(30),
+        tags: tags(&[("sesinfra:stack", "prod"), ("team", "mail")]),
+    };
+    assert_eq!(get_bucket(&clients, &created.name).await.unwrap(), None);
+    create_bucket(&clients, &created).await.unwrap();
+    assert_eq!(read(&clients, &created.name).await, created);
+
+    // Every field changes, each to its "off" form: versioning suspended, SSE-S3, public
+    // access not blocked, lifecycle deleted, all tags removed.
+    let off = Bucket {
+        name: created.name.clone(),
+        versioning: false,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: false,
+        expire_after_days: None,
+        tags: Tags::new(),
+    };
+    update_bucket(&clients, &created, &off).await.unwrap();
+    assert_eq!(read(&clients, &created.name).await, off);
+
+    // And back on, with other values than at creation.
+    let on = Bucket {
+        versioning: true,
+        encryption: BucketEncryption::Kms {
+            key_arn: KEY_B.to_owned(),
+        },
+        block_public_access: true,
+        expire_after_days: Some(7),
+        tags: tags(&[("owner", "ops")]),
+        ..off.clone()
+    };
+    update_bucket(&clients, &off, &on).await.unwrap();
+    assert_eq!(read(&clients, &created.name).await, on);
+
+    // Values changed in place (not only switched on or off).
+    let changed = Bucket {
+        expire_after_days: Some(90),
+        tags: tags(&[("owner", "mail"), ("cost", "42")]),
+        ..on.clone()
+    };
+    update_bucket(&clients, &on, &changed).await.unwrap();
+    assert_eq!(read(&clients, &created.name).await, changed);
+
+    // Nothing differs: succeeds and changes nothing.
+    update_bucket(&clients, &changed, &changed).await.unwrap();
+    assert_eq!(read(&clients, &created.name).await, changed);
+
+    assert!(bucket_is_empty(&clients, &created.name).await.unwrap());
+    delete_bucket(&clients, &created.name).await.unwrap();
+    assert_eq!(get_bucket(&clients, &created.name).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn new_bucket_with_defaults_reads_back_equal() {
+    // Nothing configured beyond the public access block: versioning never set, no
+    // encryption configuration, no lifecycle, no tags must read as AWS's defaults.
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-plain".to_owned(),
+        versioning: false,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: false,
+        expire_after_days: None,
+        tags: Tags::new(),
+    };
+    create_bucket(&clients, &bucket).await.unwrap();
+    assert_eq!(read(&clients, &bucket.name).await, bucket);
+}
+
+#[tokio::test]
+async fn expiration_keeps_lifecycle_rules_of_others() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-shared-lifecycle".to_owned(),
+        versioning: false,
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
-        expire_after_days: Some(400),
-        tags: Tags::from([("sesinfra:stack".to_owned(), "t".to_owned())]),
-    }
-}
-
-#[tokio::test]
-async fn bucket_lifecycle_with_every_setting() {
-    let emulator = Emulator::start();
-    let c = emulator.clients().await;
-    let name = "sesinfra-test-history";
-    assert_eq!(s3::get_bucket(&c, name).await.unwrap(), None);
-
-    let created = bucket(name);
-    s3::create_bucket(&c, &created).await.unwrap();
-    assert_eq!(
-        s3::get_bucket(&c, name).await.unwrap().as_ref(),
-        Some(&created)
-    );
-
-    // Every mutable field changes.
-    let mut updated = created.clone();
-    updated.versioning = false;
-    updated.encryption = BucketEncryption::Kms {
-        key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-            .into(),
+        expire_after_days: None,
+        tags: Tags::new(),
     };
-    updated.block_public_access = false;
-    updated.expire_after_days = Some(30);
-    updated.tags.insert("team".into(), "mail".into());
-    s3::update_bucket(&c, &created, &updated).await.unwrap();
-    assert_eq!(
-        s3::get_bucket(&c, name).await.unwrap().as_ref(),
-        Some(&updated)
-    );
-
-    // Back to defaults: no lifecycle rule, no tags, SSE-S3.
-    let mut plain = updated.clone();
-    plain.expire_after_days = None;
-    plain.tags.clear();
-    plain.encryption = BucketEncryption::SseS3;
-    plain.block_public_access = true;
-    s3::update_bucket(&c, &updated, &plain).await.unwrap();
-    assert_eq!(
-        s3::get_bucket(&c, name).await.unwrap().as_ref(),
-        Some(&plain)
-    );
-
-    assert!(s3::bucket_is_empty(&c, name).await.unwrap());
-    s3::delete_bucket(&c, name).await.unwrap();
-    assert_eq!(s3::get_bucket(&c, name).await.unwrap(), None);
-}
-
-#[tokio::test]
-async fn a_bucket_with_an_object_is_not_empty_and_deleting_a_missing_one_is_not_found() {
-    let emulator = Emulator::start();
-    let c = emulator.clients().await;
-    let name = "sesinfra-test-full";
-    s3::create_bucket(&c, &bucket(name)).await.unwrap();
-    c.s3.put_object()
-        .bucket(name)
-        .key("ses/record.json")
-        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+    create_bucket(&clients, &bucket).await.unwrap();
+    let foreign = LifecycleRule::builder()
+        .id("someone-else")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+        .expiration(LifecycleExpiration::builder().days(1).build())
+        .build()
+        .unwrap();
+    clients
+        .s3
+        .put_bucket_lifecycle_configuration()
+        .bucket(&bucket.name)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(foreign)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
-    assert!(!s3::bucket_is_empty(&c, name).await.unwrap());
-    let err = s3::delete_bucket(&c, "sesinfra-test-missing")
+    // A rule that is not sesinfra's is no expiration of sesinfra's.
+    assert_eq!(read(&clients, &bucket.name).await, bucket);
+
+    let expiring = Bucket {
+        expire_after_days: Some(14),
+        ..bucket.clone()
+    };
+    update_bucket(&clients, &bucket, &expiring).await.unwrap();
+    assert_eq!(read(&clients, &bucket.name).await, expiring);
+    update_bucket(&clients, &expiring, &bucket).await.unwrap();
+    assert_eq!(read(&clients, &bucket.name).await, bucket);
+
+    let rules = clients
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(&bucket.name)
+        .send()
+        .await
+        .unwrap()
+        .rules
+        .unwrap_or_default();
+    let ids: Vec<_> = rules.iter().filter_map(|r| r.id()).collect();
+    assert_eq!(ids, ["someone-else"]);
+}
+
+#[tokio::test]
+async fn bucket_with_objects_is_not_empty() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-full".to_owned(),
+        versioning: true,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: true,
+        expire_after_days: None,
+        tags: Tags::new(),
+    };
+    create_bucket(&clients, &bucket).await.unwrap();
+    assert!(bucket_is_empty(&clients, &bucket.name).await.unwrap());
+    clients
+        .s3
+        .put_object()
+        .bucket(&bucket.name)
+        .key("events/2024/01/01/record.gz")
+        .body(ByteStream::from_static(b"{}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!bucket_is_empty(&clients, &bucket.name).await.unwrap());
+
+    // Deleting the object of a versioned bucket leaves its version and a delete
+    // marker: still not empty, and S3 would refuse to delete the bucket.
+    clients
+        .s3
+        .delete_object()
+        .bucket(&bucket.name)
+        .key("events/2024/01/01/record.gz")
+        .send()
+        .await
+        .unwrap();
+    assert!(!bucket_is_empty(&clients, &bucket.name).await.unwrap());
+    let err = delete_bucket(&clients, &bucket.name).await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("BucketNotEmpty"), "{err}");
+}
+
+#[tokio::test]
+async fn missing_bucket_is_none_and_not_found() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    assert_eq!(
+        get_bucket(&clients, "sesinfra-missing").await.unwrap(),
+        None
+    );
+    let err = delete_bucket(&clients, "sesinfra-missing")
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    let err = bucket_is_empty(&clients, "sesinfra-missing")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+}
+
+#[tokio::test]
+async fn creating_an_existing_bucket_is_already_exists() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-twice".to_owned(),
+        versioning: false,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: true,
+        expire_after_days: None,
+        tags: Tags::new(),
+    };
+    create_bucket(&clients, &bucket).await.unwrap();
+    // Outside us-east-1 S3 answers BucketAlreadyOwnedByYou (us-east-1 answers 200).
+    let err = create_bucket(&clients, &bucket).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
 }

@@ -142,7 +142,12 @@ fn aws_commands_reject_a_broken_spec_before_any_aws_call() {
     let dead = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     drop(listener);
     let bad = spec_dir("version: 1\nstack: s\nstak: x\n");
-    for cmd in [&["plan"][..], &["apply", "--yes"], &["destroy", "--yes"]] {
+    for cmd in [
+        &["plan"][..],
+        &["apply", "--yes"],
+        &["destroy", "--yes"],
+        &["drift"],
+    ] {
         sesinfra()
             .current_dir(bad.path())
             .env("AWS_ENDPOINT_URL", &dead)
@@ -153,17 +158,6 @@ fn aws_commands_reject_a_broken_spec_before_any_aws_call() {
             .stderr(predicate::str::contains("unknown field `stak`"))
             .stderr(predicate::str::contains("failed").not());
     }
-}
-
-#[test]
-fn drift_is_not_implemented_yet() {
-    let dir = spec_dir("version: 1\nstack: s\n");
-    sesinfra()
-        .current_dir(dir.path())
-        .arg("drift")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("not implemented yet"));
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn plan_json(emulator: &Emulator, dir: &std::path::Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("plan JSON")
 }
 
-fn apply(emulator: &Emulator, dir: &std::path::Path) {
+pub fn apply(emulator: &Emulator, dir: &std::path::Path) {
     let out = emulator
         .sesinfra()
         .current_dir(dir)
@@ -99,7 +99,7 @@ async fn every_example_applies_from_empty_and_then_has_no_changes() {
     }
 }
 
-const BASE: &str = r#"version: 1
+pub const BASE: &str = r#"version: 1
 stack: e2e
 region: eu-west-1
 buckets:
@@ -119,7 +119,7 @@ identities:
   example.com: {default_configuration_set: Main, feedback_forwarding: false}
 "#;
 
-async fn applied_base() -> (Emulator, tempfile::TempDir) {
+pub async fn applied_base() -> (Emulator, tempfile::TempDir) {
     let emulator = Emulator::start();
     create_identities(&emulator, "eu-west-1", &["example.com"]).await;
     let dir = spec_dir(BASE);

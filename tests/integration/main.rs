@@ -7,6 +7,7 @@ mod aws_s3;
 mod aws_sesv2;
 mod aws_sts;
 mod cli;
+mod drift;
 mod emulator_extension;
 mod engine;
 mod examples;
