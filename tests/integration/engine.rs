@@ -425,6 +425,44 @@ async fn an_apply_that_fails_midway_reports_precisely_and_a_rerun_converges() {
     assert_no_changes(&emulator, dir.path());
 }
 
+#[tokio::test]
+async fn a_no_change_apply_makes_no_write_call() {
+    let (emulator, dir) = applied_base().await;
+    // Every SES write sesinfra could make would consume one of these and fail.
+    let writes = [
+        "CreateConfigurationSet",
+        "DeleteConfigurationSet",
+        "PutConfigurationSetSendingOptions",
+        "PutConfigurationSetReputationOptions",
+        "PutConfigurationSetDeliveryOptions",
+        "PutConfigurationSetTrackingOptions",
+        "PutConfigurationSetSuppressionOptions",
+        "TagResource",
+        "UntagResource",
+        "CreateConfigurationSetEventDestination",
+        "UpdateConfigurationSetEventDestination",
+        "DeleteConfigurationSetEventDestination",
+        "PutEmailIdentityFeedbackAttributes",
+        "PutEmailIdentityConfigurationSetAttributes",
+    ];
+    for operation in writes {
+        emulator.inject_fault(operation, "BadRequestException", 1);
+    }
+    assert_eq!(emulator.queued_faults(), writes.len());
+    emulator
+        .sesinfra()
+        .current_dir(dir.path())
+        .args(["apply", "--yes"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No changes"));
+    assert_eq!(
+        emulator.queued_faults(),
+        writes.len(),
+        "apply made a write call"
+    );
+}
+
 #[test]
 fn apply_without_yes_refuses_when_stdin_is_not_a_terminal() {
     let emulator = Emulator::start();

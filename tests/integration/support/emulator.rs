@@ -91,6 +91,27 @@ impl Emulator {
         cmd
     }
 
+    /// How many injected failing calls are still queued (none consumed = no such call).
+    pub fn queued_faults(&self) -> usize {
+        let out = std::process::Command::new(super::venv().join("bin/python"))
+            .args([
+                "-c",
+                "import json, sys, urllib.request; print(sum(f['count'] for f in json.load(urllib.request.urlopen(sys.argv[1]))))",
+            ])
+            .arg(format!("{}/_sesinfra/faults", self.endpoint))
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a count")
+    }
+
     /// Makes the next `count` calls of an SES v2 operation fail with `error` (the
     /// extension's fault injection).
     pub fn inject_fault(&self, operation: &str, error: &str, count: u32) {
