@@ -20,15 +20,6 @@ fn symbol(action: Action) -> (&'static str, &'static str) {
     }
 }
 
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Replace => "replace",
-        Action::Delete => "delete",
-    }
-}
-
 /// Compact one-line rendering of a field value.
 fn show(value: &Value) -> String {
     match value {
@@ -104,8 +95,8 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 .join(", "),
         };
         let action = match &change.reason {
-            Some(reason) => format!("{} ({reason})", verb(change.action)),
-            None => verb(change.action).to_owned(),
+            Some(reason) => format!("{} ({reason})", change.action.as_str()),
+            None => change.action.as_str().to_owned(),
         };
         writeln!(out, "| {action} | `{}` | {fields} |", change.address)?;
     }

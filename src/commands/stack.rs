@@ -131,6 +131,54 @@ fn stdout_color(style: Style) -> bool {
     style.color && std::io::stdout().is_terminal()
 }
 
+/// A spec read from disk and validated offline (before any AWS call).
+struct LocalSpec {
+    file: String,
+    text: String,
+    vars: BTreeMap<String, String>,
+    region: Option<String>,
+}
+
+fn read_spec(
+    path: &Path,
+    global: &GlobalArgs,
+    style: Style,
+    stderr: &mut dyn Write,
+) -> Result<LocalSpec, Error> {
+    let offline = load_model(path, global, style, stderr)?;
+    let text = std::fs::read_to_string(path).map_err(|source| spec::LoadError::Io {
+        file: path.display().to_string(),
+        source,
+    })?;
+    Ok(LocalSpec {
+        file: path.display().to_string(),
+        text,
+        vars: global.vars.iter().cloned().collect(),
+        region: offline.region,
+    })
+}
+
+/// Connects, validates again with the account id, and prepares the plan.
+async fn prepare_online(
+    local: &LocalSpec,
+    global: &GlobalArgs,
+    style: Style,
+    stderr: &mut dyn Write,
+) -> Result<(Session, Prepared, BTreeMap<String, String>), Error> {
+    let session = engine::open(&global.aws_settings(), local.region.as_deref()).await?;
+    let (model, env_used) = online_model(
+        &local.file,
+        &local.text,
+        &local.vars,
+        &|n| std::env::var(n).ok(),
+        &session,
+        style,
+        stderr,
+    )?;
+    let prepared = engine::prepare(&session, &model, false).await?;
+    Ok((session, prepared, env_used))
+}
+
 pub fn plan(
     req: PlanRequest<'_>,
     global: &GlobalArgs,
@@ -138,36 +186,20 @@ pub fn plan(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let offline = load_model(&req.spec, global, style, stderr)?;
-    let spec_text = std::fs::read_to_string(&req.spec).map_err(|source| spec::LoadError::Io {
-        file: req.spec.display().to_string(),
-        source,
-    })?;
-    let vars: BTreeMap<String, String> = global.vars.iter().cloned().collect();
+    let local = read_spec(&req.spec, global, style, stderr)?;
     let rt = runtime()?;
     rt.block_on(async {
-        let session = engine::open(&global.aws_settings(), offline.region.as_deref()).await?;
-        let spec_file = req.spec.display().to_string();
-        let (model, env_used) = online_model(
-            &spec_file,
-            &spec_text,
-            &vars,
-            &|n| std::env::var(n).ok(),
-            &session,
-            style,
-            stderr,
-        )?;
-        let prepared = engine::prepare(&session, &model, false).await?;
-        check_clashes(&prepared, &model.stack, req.adopt)?;
+        let (session, prepared, env_used) = prepare_online(&local, global, style, stderr).await?;
+        check_clashes(&prepared, &prepared.plan.stack, req.adopt)?;
         missing_identities(&prepared)?;
         render_plan(&prepared.plan, req.output, stdout_color(style), stdout)?;
         if let Some(out) = req.out {
             PlanFile {
                 format_version: planfile::FORMAT_VERSION,
                 sesinfra_version: env!("CARGO_PKG_VERSION").to_owned(),
-                spec_file,
-                spec_text: spec_text.clone(),
-                vars: vars.clone(),
+                spec_file: local.file.clone(),
+                spec_text: local.text.clone(),
+                vars: local.vars.clone(),
                 env: env_used,
                 account_id: session.env.account_id.clone(),
                 region: session.env.region.clone(),
@@ -393,26 +425,10 @@ pub fn drift(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let offline = load_model(spec_path, global, style, stderr)?;
-    let spec_text = std::fs::read_to_string(spec_path).map_err(|source| spec::LoadError::Io {
-        file: spec_path.display().to_string(),
-        source,
-    })?;
-    let vars: BTreeMap<String, String> = global.vars.iter().cloned().collect();
+    let local = read_spec(spec_path, global, style, stderr)?;
     let rt = runtime()?;
     rt.block_on(async {
-        let session = engine::open(&global.aws_settings(), offline.region.as_deref()).await?;
-        let spec_file = spec_path.display().to_string();
-        let (model, _) = online_model(
-            &spec_file,
-            &spec_text,
-            &vars,
-            &|n| std::env::var(n).ok(),
-            &session,
-            style,
-            stderr,
-        )?;
-        let prepared = engine::prepare(&session, &model, false).await?;
+        let (_, prepared, _) = prepare_online(&local, global, style, stderr).await?;
         missing_identities(&prepared)?;
         let plan = &prepared.plan;
         match output {

@@ -215,7 +215,7 @@ pub fn steps(
             _ => None,
         };
         let Some(work) = work else { continue };
-        let label = format!("{} {}", verb(change.action), change.address);
+        let label = format!("{} {}", change.action.as_str(), change.address);
         if change.action == Action::Delete {
             deletes.push((delete_rank(&change.kind), label, work));
         } else {
@@ -300,15 +300,6 @@ fn pair<T: Clone>(
     key: &str,
 ) -> Option<(T, T)> {
     Some((observed.get(key)?.clone(), desired.get(key)?.clone()))
-}
-
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Replace => "replace",
-        Action::Delete => "delete",
-    }
 }
 
 /// Applies `plan`: returns the scheduler's report.
