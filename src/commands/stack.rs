@@ -243,35 +243,27 @@ pub fn apply(
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let saved = req.planfile.as_deref().map(PlanFile::read).transpose()?;
-    let (spec_file, spec_text, vars, adopt, destroy) = match &saved {
+    // With a saved plan, everything comes from the file (its region is set below).
+    let (spec_file, spec_text, vars, adopt, destroy, spec_region) = match &saved {
         Some(p) => (
             p.spec_file.clone(),
             p.spec_text.clone(),
             p.vars.clone(),
             p.adopt,
             p.destroy,
+            None,
         ),
         None => {
-            let offline = load_model(&req.spec, global, style, stderr)?;
-            drop(offline);
-            let text =
-                std::fs::read_to_string(&req.spec).map_err(|source| spec::LoadError::Io {
-                    file: req.spec.display().to_string(),
-                    source,
-                })?;
+            let local = read_spec(&req.spec, global, style, stderr)?;
             (
-                req.spec.display().to_string(),
-                text,
-                global.vars.iter().cloned().collect(),
+                local.file,
+                local.text,
+                local.vars,
                 req.adopt,
                 req.destroy,
+                local.region,
             )
         }
-    };
-    let spec_region = {
-        // The region the spec pins, without AWS (for the connection).
-        let file = spec::parse(spec_file.clone(), spec_text.clone())?;
-        file.spec.region.clone().filter(|r| !r.contains("${"))
     };
     let rt = runtime()?;
     rt.block_on(async {
@@ -279,7 +271,7 @@ pub fn apply(
         if let Some(p) = &saved {
             settings.region = Some(p.region.clone());
         }
-        let session = engine::open(&settings, if saved.is_some() { None } else { spec_region.as_deref() }).await?;
+        let session = engine::open(&settings, spec_region.as_deref()).await?;
         let env_lookup = |name: &str| match &saved {
             Some(p) => p.env.get(name).cloned(),
             None => std::env::var(name).ok(),

@@ -256,12 +256,8 @@ pub async fn observe(
             Read::Identity(name, Some(attrs)) => {
                 observed.state.identities.insert(name, attrs);
             }
-            Read::Destinations(..) => {}
-            Read::Bucket(..)
-            | Read::Role(..)
-            | Read::Stream(..)
-            | Read::Set(..)
-            | Read::Identity(..) => {}
+            // Absent resources, and destinations (read in the second round).
+            _ => {}
         }
     }
     if let Some(e) = first_error {
