@@ -426,6 +426,45 @@ async fn an_apply_that_fails_midway_reports_precisely_and_a_rerun_converges() {
 }
 
 #[tokio::test]
+async fn access_denied_fails_at_once_naming_the_action_and_resource() {
+    let emulator = Emulator::start();
+    create_identities(&emulator, "eu-west-1", &["example.com"]).await;
+    let dir = spec_dir(BASE);
+    // The same words Firehose uses while a new role propagates, but as an
+    // AccessDeniedException: final. One fault only, so a retry would succeed.
+    emulator.inject(serde_json::json!({
+        "service": "firehose",
+        "operation": "CreateDeliveryStream",
+        "error": "AccessDeniedException",
+        "message": "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+            firehose:CreateDeliveryStream on resource: arn:aws:firehose:eu-west-1:123456789012:\
+            deliverystream/e2e-history because no identity-based policy allows the \
+            firehose:CreateDeliveryStream action",
+    }));
+    let out = emulator
+        .sesinfra()
+        .current_dir(dir.path())
+        .args(["apply", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(emulator.queued_faults(), 0);
+    assert!(
+        stdout.contains("FAILED:  create firehose_stream.history"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "may not call firehose:CreateDeliveryStream on \
+             arn:aws:firehose:eu-west-1:123456789012:deliverystream/e2e-history"
+        ),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
 async fn a_no_change_apply_makes_no_write_call() {
     let (emulator, dir) = applied_base().await;
     // Every SES write sesinfra could make would consume one of these and fail.

@@ -1,40 +1,50 @@
 """Control endpoints of the emulator, outside any AWS API: health and fault injection.
 
-Real SES v2 can throttle (`TooManyRequestsException`, 429) or fail in ways a
-local emulator never would on its own.  Tests queue such failures here and the
-next matching SES v2 call answers with that error instead of running:
+Real AWS can throttle, deny access (`AccessDenied`) or fail in ways a local
+emulator never would on its own.  Tests queue such failures here and the next
+matching call answers with that error instead of running:
 
-    POST   /_sesinfra/faults   {"operation": "GetConfigurationSet",
-                                "error": "TooManyRequestsException",
-                                "count": 2, "message": "optional"}
+    POST   /_sesinfra/faults   {"service": "iam", "operation": "GetRole",
+                                "error": "AccessDenied", "count": 2,
+                                "message": "optional", "status": 403}
     GET    /_sesinfra/faults   -> the queued faults
     DELETE /_sesinfra/faults   -> drop all queued faults
     GET    /_sesinfra/health   -> 200 "ok" (the launcher's readiness probe)
 
-`operation` is an SES v2 operation name from the service model and `error` one
-of that model's error shapes, so the answer (status, header, body) is exactly
-what the model says that error looks like.  moto's own `POST /moto-api/reset`
-also drops queued faults.
+`service` is a botocore model name (`sesv2` when left out, `ses` for SES v1,
+`firehose`, `iam`, `s3`, `sts`, `kms`, ...) and `operation` one of its
+operations.  For SES v2, `error` must be an error shape of the model and the
+answer is what the model says that error looks like.  For the other services
+`error` is any AWS error code (AccessDenied is not a modelled shape but the most
+common answer of all); the HTTP status is the shape's if it is modelled, else
+`status`, else 403 for access errors and 400 for the rest, and the body is the
+service protocol's error document (query XML, rest-xml, JSON 1.1).  moto's own
+`POST /moto-api/reset` also drops queued faults.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
+from html import escape
+from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
 import botocore.session
 
+from .operations import identify
+
 PREFIX = "/_sesinfra/"
 
 _lock = threading.Lock()
-_faults: dict[str, list[dict[str, Any]]] = {}  # operation name -> queued faults
+_faults: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (service, operation) -> queued faults
 
 
-def take_fault(operation: str) -> dict[str, Any] | None:
-    """Pop the next fault queued for an SES v2 operation, if any."""
+def take_fault(operation: str, service: str = "sesv2") -> dict[str, Any] | None:
+    """Pop the next fault queued for an operation, if any."""
     with _lock:
-        queue = _faults.get(operation)
+        queue = _faults.get((service, operation))
         if not queue:
             return None
         fault = queue[0]
@@ -51,24 +61,93 @@ def clear_faults() -> None:
 
 def _add_fault(spec: Any) -> str | None:
     """Queue a fault; return an error message if the spec is invalid."""
-    model = botocore.session.get_session().get_service_model("sesv2")
     if not isinstance(spec, dict):
         return "body must be a JSON object"
+    service = spec.get("service", "sesv2")
     operation, error = spec.get("operation"), spec.get("error")
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except Exception:  # botocore raises UnknownServiceError, among others
+        return f"unknown service: {service!r}"
     if operation not in model.operation_names:
-        return f"unknown SES v2 operation: {operation!r}"
+        return f"unknown {service} operation: {operation!r}"
     errors = {shape.name for shape in model.error_shapes}
-    if error not in errors:
+    if service == "sesv2" and error not in errors:
         return f"unknown SES v2 error: {error!r} (one of {sorted(errors)})"
+    if not isinstance(error, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9.]*", error):
+        return "error must be an AWS error code"
+    if model.protocol not in ("query", "json", "rest-xml", "rest-json"):
+        return f"faults are not supported for the {model.protocol} protocol"
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         return "count must be a positive integer"
-    message = spec.get("message") or f"Injected {error} for {operation}"
+    status = spec.get("status")
+    if status is None and error in errors:
+        status = model.shape_for(error).metadata.get("error", {}).get("httpStatusCode")
+    if status is None:
+        status = 403 if "AccessDenied" in error or error == "UnauthorizedOperation" else 400
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        return "status must be an HTTP error status"
+    message = spec.get("message") or _default_message(service, operation, error)
     with _lock:
-        _faults.setdefault(operation, []).append(
-            {"operation": operation, "error": error, "count": count, "message": message}
+        _faults.setdefault((service, operation), []).append(
+            {
+                "service": service,
+                "operation": operation,
+                "error": error,
+                "count": count,
+                "message": message,
+                "status": status,
+                "protocol": model.protocol,
+            }
         )
     return None
+
+
+def _default_message(service: str, operation: str, error: str) -> str:
+    if "AccessDenied" in error:
+        # The wording AWS uses for an identity-based policy denial.
+        action = f"{_model_prefix(service)}:{operation}"
+        return (
+            f"User: arn:aws:iam::123456789012:user/sesinfra-test is not authorized to perform: {action} "
+            f"on resource: * because no identity-based policy allows the {action} action"
+        )
+    return f"Injected {error} for {operation}"
+
+
+def _model_prefix(service: str) -> str:
+    return {"sesv2": "ses", "resourcegroupstaggingapi": "tag", "cloudwatch": "cloudwatch"}.get(service, service)
+
+
+def _fault_response(fault: dict[str, Any], method: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The HTTP answer of a fault in its service's protocol."""
+    code, message, status = fault["error"], fault["message"], fault["status"]
+    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    request_id = "sesinfra-fault-0000"
+    protocol = fault["protocol"]
+    if protocol == "query":
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    elif protocol == "rest-xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+    else:  # json, rest-json
+        body = json.dumps({"__type": code, "message": message}).encode()
+        content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
+        headers = [("Content-Type", content_type), ("X-Amzn-ErrorType", code)]
+    headers.append(("x-amzn-RequestId", request_id))
+    if method == "HEAD":  # a HEAD answer has no body; S3 SDKs read the status alone
+        body = b""
+    headers.append(("Content-Length", str(len(body))))
+    return f"{status} {reason}", headers, body
 
 
 class ControlMiddleware:
@@ -83,6 +162,15 @@ class ControlMiddleware:
         if path == "/moto-api/reset" and method == "POST":
             clear_faults()
         if not path.startswith(PREFIX):
+            if _faults:
+                called = identify(environ)
+                # SES v2 faults are answered inside moto's SES v2 responses (sesv2.py).
+                if called is not None and called[0] != "sesv2":
+                    fault = take_fault(called[1], called[0])
+                    if fault is not None:
+                        status, headers, body = _fault_response(fault, method)
+                        start_response(status, headers)
+                        return [body]
             return self.app(environ, start_response)
 
         def answer(status: str, payload: Any) -> list[bytes]:

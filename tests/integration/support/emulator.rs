@@ -115,18 +115,26 @@ impl Emulator {
     /// Makes the next `count` calls of an SES v2 operation fail with `error` (the
     /// extension's fault injection).
     pub fn inject_fault(&self, operation: &str, error: &str, count: u32) {
-        let body =
-            format!(r#"{{"operation": "{operation}", "error": "{error}", "count": {count}}}"#);
-        let status = std::process::Command::new(super::venv().join("bin/python"))
+        self.inject(serde_json::json!({"operation": operation, "error": error, "count": count}));
+    }
+
+    /// Queues a fault of any service (see the extension's control.py for the fields:
+    /// `service`, `operation`, `error`, `count`, `message`, `status`).
+    pub fn inject(&self, fault: serde_json::Value) {
+        let out = std::process::Command::new(super::venv().join("bin/python"))
             .args([
                 "-c",
-                "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST')); sys.exit(0 if r.status == 200 else 1)",
+                "import sys, urllib.error, urllib.request\ntry:\n    urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST'))\nexcept urllib.error.HTTPError as e:\n    sys.exit(e.read().decode())",
             ])
             .arg(format!("{}/_sesinfra/faults", self.endpoint))
-            .arg(body)
-            .status()
+            .arg(fault.to_string())
+            .output()
             .expect("run python");
-        assert!(status.success(), "fault injection failed");
+        assert!(
+            out.status.success(),
+            "fault injection failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
