@@ -269,8 +269,12 @@ fn enum_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
+/// Tags as fields; AWS's own (`aws:...`) are not sesinfra's to compare.
 fn tag_fields(fields: &mut BTreeMap<String, Value>, tags: &BTreeMap<String, String>) {
-    for (k, v) in tags {
+    for (k, v) in tags
+        .iter()
+        .filter(|(k, _)| !crate::resources::is_aws_tag(k))
+    {
         fields.insert(format!("tags.{k}"), json!(v));
     }
 }
@@ -453,6 +457,23 @@ mod tests {
         let mut d = Desired::default();
         d.configuration_sets.insert(s.name.clone(), s);
         d
+    }
+
+    #[test]
+    fn aws_tags_are_not_compared() {
+        let mut have = set("Main");
+        have.tags
+            .insert("aws:cloudformation:stack-name".into(), "cf".into());
+        let plan = diff(
+            "s",
+            &state_with_set(set("Main")),
+            &state_with_set(have.clone()),
+        );
+        assert!(plan.is_empty(), "{plan:?}");
+        // Other tags still are.
+        have.tags.insert("team".into(), "x".into());
+        let plan = diff("s", &state_with_set(set("Main")), &state_with_set(have));
+        assert_eq!(plan.changes[0].fields[0].path, "tags.team");
     }
 
     #[test]

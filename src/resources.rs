@@ -16,6 +16,35 @@ use crate::policy::PolicyDocument;
 /// Tags of a resource, key → value.
 pub type Tags = BTreeMap<String, String>;
 
+/// Whether a tag key is reserved to AWS (`aws:cloudformation:stack-name`, ...). Only
+/// AWS writes such tags, so sesinfra neither compares nor removes them.
+pub fn is_aws_tag(key: &str) -> bool {
+    key.starts_with("aws:")
+}
+
+/// What to write to turn `current` tags into `desired`: keys to remove and tags to
+/// add or change. AWS's own tags are left alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TagChanges {
+    pub removed: Vec<String>,
+    pub changed: Tags,
+}
+
+pub fn tag_changes(current: &Tags, desired: &Tags) -> TagChanges {
+    TagChanges {
+        removed: current
+            .keys()
+            .filter(|k| !is_aws_tag(k) && !desired.contains_key(*k))
+            .cloned()
+            .collect(),
+        changed: desired
+            .iter()
+            .filter(|(k, v)| !is_aws_tag(k) && current.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
 /// The tag that marks a resource as owned by a stack.
 pub const STACK_TAG: &str = "sesinfra:stack";
 /// The logical name of a stream or bucket, so one removed from the spec (or renamed)
@@ -170,5 +199,32 @@ pub mod arn {
     /// The bucket name of an S3 bucket ARN.
     pub fn bucket_name(arn: &str) -> Option<&str> {
         arn.split(":::").nth(1).filter(|n| !n.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_changes_leave_aws_tags_alone() {
+        let current = Tags::from([
+            ("aws:cloudformation:stack-name".into(), "cf".into()),
+            ("gone".into(), "1".into()),
+            ("same".into(), "1".into()),
+            ("moved".into(), "1".into()),
+        ]);
+        let desired = Tags::from([
+            ("same".into(), "1".into()),
+            ("moved".into(), "2".into()),
+            ("new".into(), "1".into()),
+        ]);
+        assert_eq!(
+            tag_changes(&current, &desired),
+            TagChanges {
+                removed: vec!["gone".into()],
+                changed: Tags::from([("moved".into(), "2".into()), ("new".into(), "1".into())]),
+            }
+        );
     }
 }

@@ -15,7 +15,7 @@ use aws_sdk_firehose::types as sdk;
 
 use super::{AwsError, Clients, ErrorKind};
 use crate::model::{DEFAULT_BUFFER_INTERVAL_SECONDS, DEFAULT_BUFFER_SIZE_MB};
-use crate::resources::{Compression, DeliveryStream, Tags};
+use crate::resources::{Compression, DeliveryStream, TagChanges, Tags, tag_changes};
 
 const SERVICE: &str = "firehose";
 
@@ -425,11 +425,7 @@ async fn update_tags(
     current: &Tags,
     desired: &Tags,
 ) -> Result<(), AwsError> {
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
+    let TagChanges { removed, changed } = tag_changes(current, desired);
     for keys in removed.chunks(TAGS_PER_CALL) {
         clients
             .firehose
@@ -440,11 +436,6 @@ async fn update_tags(
             .await
             .map_err(sdk_err("UntagDeliveryStream"))?;
     }
-    let changed: Tags = desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let changed = tags_to_sdk("TagDeliveryStream", &changed)?;
     for tags in changed.chunks(TAGS_PER_CALL) {
         clients

@@ -12,7 +12,7 @@ use aws_sdk_iam::types::Tag;
 
 use super::{AwsError, Clients};
 use crate::policy::PolicyDocument;
-use crate::resources::{Role, Tags};
+use crate::resources::{Role, TagChanges, Tags, tag_changes};
 
 const SERVICE: &str = "iam";
 
@@ -249,16 +249,7 @@ async fn update_tags(
     current: &Tags,
     desired: &Tags,
 ) -> Result<(), AwsError> {
-    let changed: Tags = desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
+    let TagChanges { removed, changed } = tag_changes(current, desired);
     if !removed.is_empty() {
         clients
             .iam

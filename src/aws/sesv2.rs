@@ -17,7 +17,8 @@ use aws_sdk_sesv2::types as sdk;
 use super::{AwsError, Clients};
 use crate::resources::{
     ConfigurationSet, Dimension, DimensionSource, EventDestination, EventType, HttpsPolicy,
-    IdentityAttributes, SuppressionReason, Tags, Target, TlsPolicy, Tracking,
+    IdentityAttributes, SuppressionReason, TagChanges, Tags, Target, TlsPolicy, Tracking,
+    tag_changes,
 };
 
 const SERVICE: &str = "sesv2";
@@ -299,16 +300,7 @@ async fn update_tags(
     current: &Tags,
     desired: &Tags,
 ) -> Result<(), AwsError> {
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed: Tags = desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let TagChanges { removed, changed } = tag_changes(current, desired);
     if !removed.is_empty() {
         clients
             .sesv2

@@ -16,17 +16,6 @@ use crate::plan::{self, Plan};
 
 pub use observe::{Clash, Observed};
 
-/// The AWS partition of a region (ARNs differ between them).
-pub fn partition_for(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// A connection to the account and region a stack lives in.
 pub struct Session {
     pub clients: Clients,
@@ -52,13 +41,15 @@ pub async fn open(
         settings.region = Some(region.to_owned());
     }
     let clients = aws::connect(&settings).await?;
-    let account_id = aws::sts::account_id(&clients).await?;
+    // The partition comes from who we are, not from the region's name: new
+    // partitions (aws-eusc, the iso ones) have region names no rule foresees.
+    let caller = aws::sts::caller(&clients).await?;
     let region = clients.region.clone();
     Ok(Session {
         env: Environment {
-            partition: partition_for(&region).to_owned(),
+            partition: caller.partition,
             region,
-            account_id,
+            account_id: caller.account_id,
         },
         clients,
     })

@@ -17,6 +17,8 @@ use crate::spec::types::{self, BucketRef, EventSelection, RoleRef};
 
 /// AWS's limit of tags on one resource.
 const MAX_TAGS: usize = 50;
+/// The most tags sesinfra adds to one resource: `sesinfra:stack` and `sesinfra:logical`.
+const SYSTEM_TAGS_MAX: usize = 2;
 /// SES's documented default quota of event destinations per configuration set.
 const MAX_EVENT_DESTINATIONS: usize = 10;
 
@@ -188,6 +190,9 @@ impl Checker {
             env: inputs.env,
         };
         let tags = self.tags(&ctx, &root().key("tags"), &spec.tags);
+        // Streams and buckets carry two system tags (stack and logical name), the
+        // most of any resource sesinfra creates.
+        self.too_many_tags(&root().key("tags"), tags.len(), SYSTEM_TAGS_MAX);
 
         let buckets = self.buckets(&ctx, spec);
         let mut streams = BTreeMap::new();
@@ -297,15 +302,21 @@ impl Checker {
         out
     }
 
-    fn too_many_tags(&mut self, path: &Path, count: usize) {
-        // +1: the `sesinfra:stack` ownership tag.
-        if count + 1 > MAX_TAGS {
+    /// `count` tags of the spec plus the `system` tags sesinfra adds must fit AWS's
+    /// quota of tags per resource.
+    fn too_many_tags(&mut self, path: &Path, count: usize, system: usize) {
+        if count + system > MAX_TAGS {
             self.error(
                 path,
                 Focus::Key,
                 format!(
-                    "{} tags with sesinfra's ownership tag; AWS allows {MAX_TAGS}",
-                    count + 1
+                    "{} tags with the {} sesinfra adds; AWS allows {MAX_TAGS} per resource",
+                    count + system,
+                    if system == 1 {
+                        "sesinfra:stack tag"
+                    } else {
+                        "sesinfra:stack and sesinfra:logical tags"
+                    },
                 ),
                 "remove some tags (stack-wide `tags:` count for every resource)",
             );
@@ -579,7 +590,7 @@ impl Checker {
         });
         let mut tags = stack_tags.clone();
         tags.extend(self.tags(ctx, &path.key("tags"), &set.tags));
-        self.too_many_tags(&path.key("tags"), tags.len());
+        self.too_many_tags(&path.key("tags"), tags.len(), 1);
 
         if set.event_destinations.len() > MAX_EVENT_DESTINATIONS {
             self.warning(
