@@ -348,6 +348,7 @@ fn firehose_role(
         name: name.to_owned(),
         description: format!("sesinfra stack {stack}: Firehose writes to S3"),
         trust_policy: PolicyDocument::new(trust),
+        attached_policies: Default::default(),
         inline_policies: BTreeMap::from([(
             "sesinfra".to_owned(),
             PolicyDocument::new(json!({"Version": POLICY_VERSION, "Statement": statements})),
@@ -394,6 +395,7 @@ fn ses_role(
         name: name.to_owned(),
         description: "sesinfra: SES publishes events to Firehose".to_owned(),
         trust_policy: ses_trust_policy(env, sets),
+        attached_policies: Default::default(),
         inline_policies: BTreeMap::from([(
             "sesinfra".to_owned(),
             PolicyDocument::new(permissions),

@@ -322,6 +322,14 @@ impl Diffable for Role {
         for (name, doc) in &self.inline_policies {
             f.insert(format!("inline_policies.{name}"), doc.normalized().clone());
         }
+        // Only when some are attached: sesinfra attaches none, so this shows up only as
+        // drift (a BTreeSet serialises sorted).
+        if !self.attached_policies.is_empty() {
+            f.insert(
+                "attached_policies".to_owned(),
+                json!(self.attached_policies),
+            );
+        }
         tag_fields(&mut f, &self.tags);
         f
     }
@@ -544,6 +552,7 @@ mod tests {
             name: "r".into(),
             description: String::new(),
             trust_policy: PolicyDocument::new(doc),
+            attached_policies: Default::default(),
             inline_policies: BTreeMap::new(),
             tags: BTreeMap::new(),
         };
@@ -583,6 +592,7 @@ mod tests {
                 name: "old-role".into(),
                 description: String::new(),
                 trust_policy: PolicyDocument::new(json!({})),
+                attached_policies: Default::default(),
                 inline_policies: BTreeMap::new(),
                 tags: BTreeMap::new(),
             },

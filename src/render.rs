@@ -274,6 +274,26 @@ pub fn security_alerts(plan: &Plan) -> Vec<Alert> {
                         ),
                     });
                 }
+            } else if f.path == "attached_policies" {
+                let after: Vec<&Value> = f.after.as_array().into_iter().flatten().collect();
+                let added: Vec<&str> = f
+                    .before
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !after.contains(p))
+                    .filter_map(Value::as_str)
+                    .collect();
+                if !added.is_empty() {
+                    alerts.push(Alert {
+                        address: change.address.clone(),
+                        message: format!(
+                            "SECURITY REGRESSION: managed policy {} attached outside sesinfra; \
+                             it may grant more than least privilege (apply detaches it)",
+                            added.join(", ")
+                        ),
+                    });
+                }
             } else if f.path.starts_with("inline_policies.") && f.before != Value::Null {
                 alerts.push(Alert {
                     address: change.address.clone(),

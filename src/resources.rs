@@ -155,6 +155,9 @@ pub struct Role {
     pub trust_policy: PolicyDocument,
     /// Inline policies by name.
     pub inline_policies: BTreeMap<String, PolicyDocument>,
+    /// ARNs of the managed policies attached to the role. sesinfra attaches none, so
+    /// any found here was attached by hand: drift, and a security regression.
+    pub attached_policies: BTreeSet<String>,
     pub tags: Tags,
 }
 

@@ -51,6 +51,11 @@ pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>, Aws
         inline_policies.insert(policy_name, document);
     }
 
+    let attached_policies = list_attached_policy_arns(clients, name)
+        .await?
+        .into_iter()
+        .collect();
+
     // GetRole returns tags too, but ListRoleTags is the call that pages through all.
     let tags = clients
         .iam
@@ -72,6 +77,7 @@ pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>, Aws
         description: role.description.unwrap_or_default(),
         trust_policy,
         inline_policies,
+        attached_policies,
         tags,
     }))
 }
@@ -101,6 +107,9 @@ pub async fn create_role(clients: &Clients, role: &Role) -> Result<String, AwsEr
         .ok_or_else(|| AwsError::local(SERVICE, OP, "the answer has no role ARN"))?;
     for (policy_name, document) in &role.inline_policies {
         put_role_policy(clients, &role.name, policy_name, document).await?;
+    }
+    for policy_arn in &role.attached_policies {
+        attach_role_policy(clients, &role.name, policy_arn).await?;
     }
     Ok(arn)
 }
@@ -145,6 +154,18 @@ pub async fn update_role(
             delete_role_policy(clients, name, policy_name).await?;
         }
     }
+    for policy_arn in current
+        .attached_policies
+        .difference(&desired.attached_policies)
+    {
+        detach_role_policy(clients, name, policy_arn).await?;
+    }
+    for policy_arn in desired
+        .attached_policies
+        .difference(&current.attached_policies)
+    {
+        attach_role_policy(clients, name, policy_arn).await?;
+    }
     update_tags(clients, name, &current.tags, &desired.tags).await
 }
 
@@ -154,32 +175,8 @@ pub async fn delete_role(clients: &Clients, name: &str) -> Result<(), AwsError> 
     for policy_name in list_inline_policy_names(clients, name).await? {
         delete_role_policy(clients, name, &policy_name).await?;
     }
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, "ListAttachedRolePolicies", e))?;
-    for policy in attached {
-        let arn = policy.policy_arn.ok_or_else(|| {
-            AwsError::local(
-                SERVICE,
-                "ListAttachedRolePolicies",
-                "an attached policy has no ARN",
-            )
-        })?;
-        clients
-            .iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DetachRolePolicy", e))?;
+    for policy_arn in list_attached_policy_arns(clients, name).await? {
+        detach_role_policy(clients, name, &policy_arn).await?;
     }
     clients
         .iam
@@ -192,6 +189,50 @@ pub async fn delete_role(clients: &Clients, name: &str) -> Result<(), AwsError> 
 }
 
 // ----------------------------------------------------------------------------- helpers
+
+async fn list_attached_policy_arns(clients: &Clients, name: &str) -> Result<Vec<String>, AwsError> {
+    const OP: &str = "ListAttachedRolePolicies";
+    clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?
+        .into_iter()
+        .map(|p| {
+            p.policy_arn
+                .ok_or_else(|| AwsError::local(SERVICE, OP, "an attached policy has no ARN"))
+        })
+        .collect()
+}
+
+async fn attach_role_policy(clients: &Clients, role: &str, arn: &str) -> Result<(), AwsError> {
+    clients
+        .iam
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "AttachRolePolicy", e))?;
+    Ok(())
+}
+
+async fn detach_role_policy(clients: &Clients, role: &str, arn: &str) -> Result<(), AwsError> {
+    clients
+        .iam
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "DetachRolePolicy", e))?;
+    Ok(())
+}
 
 async fn list_inline_policy_names(clients: &Clients, name: &str) -> Result<Vec<String>, AwsError> {
     clients

@@ -42,6 +42,7 @@ fn role(name: &str) -> Role {
         name: name.to_owned(),
         description: "SES writes sending events to Firehose".to_owned(),
         trust_policy: trust("ses.amazonaws.com"),
+        attached_policies: Default::default(),
         inline_policies: BTreeMap::from([
             (
                 "firehose".to_owned(),
@@ -78,6 +79,7 @@ async fn role_create_read_update_delete() {
     let changed = Role {
         description: "Firehose writes to S3".to_owned(),
         trust_policy: trust("firehose.amazonaws.com"),
+        attached_policies: Default::default(),
         inline_policies: BTreeMap::from([
             (
                 "firehose".to_owned(),
@@ -100,6 +102,7 @@ async fn role_create_read_update_delete() {
     // Everything optional removed: no description, no inline policies, no tags.
     let bare = Role {
         description: String::new(),
+        attached_policies: Default::default(),
         inline_policies: BTreeMap::new(),
         tags: Tags::new(),
         ..changed.clone()
@@ -196,6 +199,7 @@ async fn roles_are_listed_by_name_prefix() {
             name: name.to_owned(),
             description: String::new(),
             trust_policy: trust("ses.amazonaws.com"),
+            attached_policies: Default::default(),
             inline_policies: BTreeMap::new(),
             tags: Tags::new(),
         };

@@ -281,6 +281,60 @@ async fn a_generated_role_whose_trust_conditions_were_removed_is_a_security_regr
 }
 
 #[tokio::test]
+async fn a_managed_policy_attached_by_hand_is_a_security_regression_and_detached() {
+    let (emulator, dir) = applied_base().await;
+    let c = emulator.clients().await;
+    // A customer managed policy: the emulator does not load AWS's own.
+    let wide = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"firehose:*","Resource":"*"}]}"#;
+    let admin = c
+        .iam
+        .create_policy()
+        .policy_name("firehose-everything")
+        .policy_document(wide)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    let admin = admin.as_str();
+    c.iam
+        .attach_role_policy()
+        .role_name("e2e-firehose-history")
+        .policy_arn(admin)
+        .send()
+        .await
+        .unwrap();
+    let changes = drift_changes(&emulator, dir.path());
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes:#}");
+    assert_eq!(changes[0]["address"], "iam_role.e2e-firehose-history");
+    assert_eq!(changes[0]["action"], "update");
+    assert_eq!(
+        changes[0]["fields"],
+        json!([{"path": "attached_policies", "before": [admin], "after": null}])
+    );
+    for format in ["text", "markdown"] {
+        let (_, out) = drift(&emulator, dir.path(), format);
+        assert!(
+            out.contains(&format!(
+                "SECURITY REGRESSION: managed policy {admin} attached outside sesinfra"
+            )),
+            "{out}"
+        );
+    }
+    repaired(&emulator, dir.path());
+    let attached = c
+        .iam
+        .list_attached_role_policies()
+        .role_name("e2e-firehose-history")
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.attached_policies().is_empty());
+}
+
+#[tokio::test]
 async fn stream_buffering_prefix_and_compression_changed_by_hand() {
     let (emulator, dir) = applied_base().await;
     let c = emulator.clients().await;
