@@ -280,6 +280,7 @@ pub fn steps(
         };
         step.after = needs.iter().filter_map(|a| index.get(a).copied()).collect();
     }
+    order_for_coverage(&mut steps);
 
     // Deletes: after every create and update, and after deletes of lower rank.
     let non_deletes: Vec<usize> = (0..steps.len()).collect();
@@ -292,6 +293,51 @@ pub fn steps(
         steps.push(Step { label, after, work });
     }
     steps
+}
+
+/// Bounces and complaints must never go unreported while an identity changes how it
+/// receives them. An identity that relies on event destinations (feedback forwarding
+/// off) is switched only after its new default set's destinations are written; an
+/// identity that stops relying on a set (forwarding back on, or another default set)
+/// is switched before that set's destinations change. Deletes already run after every
+/// create and update. The two rules never meet on one set, so no cycle arises.
+fn order_for_coverage(steps: &mut [Step<Work>]) {
+    let mut destination_steps: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Work::CreateDestination(d) | Work::UpdateDestination(_, d) = &step.work {
+            destination_steps
+                .entry(d.configuration_set.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
+    for (i, step) in steps.iter().enumerate() {
+        let Work::PutIdentity(have, want) = &step.work else {
+            continue;
+        };
+        if !want.feedback_forwarding {
+            if let Some(set) = want.default_configuration_set.as_deref() {
+                for &d in destination_steps.get(set).into_iter().flatten() {
+                    edges.push((d, i));
+                }
+            }
+        }
+        if let Some(old) = have.default_configuration_set.as_deref() {
+            let leaves =
+                want.feedback_forwarding || want.default_configuration_set.as_deref() != Some(old);
+            if !have.feedback_forwarding && leaves {
+                for &d in destination_steps.get(old).into_iter().flatten() {
+                    edges.push((i, d));
+                }
+            }
+        }
+    }
+    for (before, after) in edges {
+        if !steps[after].after.contains(&before) {
+            steps[after].after.push(before);
+        }
+    }
 }
 
 fn pair<T: Clone>(
@@ -316,4 +362,166 @@ pub async fn apply(
         propagation: RetryPolicy::IAM_PROPAGATION,
     });
     schedule::run(steps(plan, desired, observed, env), runner, 4, on_event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::plan;
+    use crate::resources::EventType;
+
+    fn env() -> Environment {
+        Environment {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account_id: "111122223333".into(),
+        }
+    }
+
+    fn destination(events: &[EventType]) -> EventDestination {
+        EventDestination {
+            configuration_set: "Main".into(),
+            name: "alerts".into(),
+            enabled: true,
+            events: events.iter().copied().collect::<BTreeSet<_>>(),
+            target: Target::Sns {
+                topic_arn: "arn:aws:sns:eu-west-1:111122223333:alerts".into(),
+            },
+        }
+    }
+
+    fn identity(forwarding: bool, set: Option<&str>) -> IdentityAttributes {
+        IdentityAttributes {
+            identity: "example.com".into(),
+            feedback_forwarding: forwarding,
+            default_configuration_set: set.map(str::to_owned),
+        }
+    }
+
+    fn state(destination: Option<EventDestination>, identity: IdentityAttributes) -> Desired {
+        let mut d = Desired::default();
+        d.configuration_sets
+            .insert("Main".into(), ConfigurationSet::with_defaults("Main"));
+        if let Some(dest) = destination {
+            d.event_destinations
+                .insert(("Main".into(), "alerts".into()), dest);
+        }
+        d.identities.insert("example.com".into(), identity);
+        d
+    }
+
+    /// Whether step `first` must finish before step `then` starts (directly or not).
+    fn precedes(steps: &[Step<Work>], first: &str, then: &str) -> bool {
+        let find = |label: &str| {
+            steps
+                .iter()
+                .position(|s| s.label == label)
+                .unwrap_or_else(|| panic!("no step {label}: {steps:#?}"))
+        };
+        let (first, then) = (find(first), find(then));
+        let mut todo = vec![then];
+        let mut seen = BTreeSet::new();
+        while let Some(i) = todo.pop() {
+            if i == first {
+                return true;
+            }
+            if seen.insert(i) {
+                todo.extend(steps[i].after.iter().copied());
+            }
+        }
+        false
+    }
+
+    fn steps_for(desired: &Desired, observed: &Desired) -> Vec<Step<Work>> {
+        let plan = plan::diff("s", desired, observed);
+        steps(&plan, desired, observed, &env())
+    }
+
+    const BOUNCES: &[EventType] = &[EventType::Bounce, EventType::Complaint];
+
+    #[test]
+    fn forwarding_goes_off_only_after_the_covering_destination_exists() {
+        let observed = state(None, identity(true, Some("Main")));
+        let desired = state(Some(destination(BOUNCES)), identity(false, Some("Main")));
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "create event_destination.Main.alerts",
+            "update identity.example.com"
+        ));
+    }
+
+    #[test]
+    fn a_destination_that_gains_bounces_is_written_before_forwarding_goes_off() {
+        let observed = state(
+            Some(destination(&[EventType::Send])),
+            identity(true, Some("Main")),
+        );
+        let desired = state(Some(destination(BOUNCES)), identity(false, Some("Main")));
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "update event_destination.Main.alerts",
+            "update identity.example.com"
+        ));
+    }
+
+    #[test]
+    fn forwarding_comes_back_on_before_the_destination_changes_or_goes() {
+        let observed = state(Some(destination(BOUNCES)), identity(false, Some("Main")));
+        let trimmed = state(
+            Some(destination(&[EventType::Send])),
+            identity(true, Some("Main")),
+        );
+        let steps = steps_for(&trimmed, &observed);
+        assert!(precedes(
+            &steps,
+            "update identity.example.com",
+            "update event_destination.Main.alerts"
+        ));
+        let removed = state(None, identity(true, Some("Main")));
+        let steps = steps_for(&removed, &observed);
+        assert!(precedes(
+            &steps,
+            "update identity.example.com",
+            "delete event_destination.Main.alerts"
+        ));
+    }
+
+    #[test]
+    fn switching_the_default_set_waits_for_the_new_one_and_precedes_the_old_ones_changes() {
+        let mut observed = state(Some(destination(BOUNCES)), identity(false, Some("Main")));
+        let mut desired = observed.clone();
+        let mut new = destination(BOUNCES);
+        new.configuration_set = "Next".into();
+        desired
+            .configuration_sets
+            .insert("Next".into(), ConfigurationSet::with_defaults("Next"));
+        desired
+            .event_destinations
+            .insert(("Next".into(), "alerts".into()), new);
+        desired.event_destinations.insert(
+            ("Main".into(), "alerts".into()),
+            destination(&[EventType::Send]),
+        );
+        desired
+            .identities
+            .insert("example.com".into(), identity(false, Some("Next")));
+        observed
+            .identities
+            .insert("example.com".into(), identity(false, Some("Main")));
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "create event_destination.Next.alerts",
+            "update identity.example.com"
+        ));
+        assert!(precedes(
+            &steps,
+            "update identity.example.com",
+            "update event_destination.Main.alerts"
+        ));
+    }
 }
