@@ -316,11 +316,12 @@ fn order_for_coverage(steps: &mut [Step<Work>]) {
         let Work::PutIdentity(have, want) = &step.work else {
             continue;
         };
-        if !want.feedback_forwarding {
-            if let Some(set) = want.default_configuration_set.as_deref() {
-                for &d in destination_steps.get(set).into_iter().flatten() {
-                    edges.push((d, i));
-                }
+        if let (false, Some(set)) = (
+            want.feedback_forwarding,
+            want.default_configuration_set.as_deref(),
+        ) {
+            for &d in destination_steps.get(set).into_iter().flatten() {
+                edges.push((d, i));
             }
         }
         if let Some(old) = have.default_configuration_set.as_deref() {
