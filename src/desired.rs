@@ -226,6 +226,7 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 identity: identity.name.clone(),
                 feedback_forwarding: identity.feedback_forwarding,
                 default_configuration_set: identity.default_configuration_set.clone(),
+                managed_by: Some(model.stack.clone()),
             },
         );
     }

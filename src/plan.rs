@@ -437,7 +437,7 @@ impl Diffable for EventDestination {
 impl Diffable for IdentityAttributes {
     const KIND: &'static str = "identity";
     fn fields(&self) -> BTreeMap<String, Value> {
-        BTreeMap::from([
+        let mut f = BTreeMap::from([
             (
                 "feedback_forwarding".to_owned(),
                 json!(self.feedback_forwarding),
@@ -446,7 +446,14 @@ impl Diffable for IdentityAttributes {
                 "default_configuration_set".to_owned(),
                 json!(self.default_configuration_set),
             ),
-        ])
+        ]);
+        if let Some(stack) = &self.managed_by {
+            f.insert(
+                format!("tags.{}", crate::resources::STACK_TAG),
+                json!(stack),
+            );
+        }
+        f
     }
 }
 

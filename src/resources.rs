@@ -131,6 +131,23 @@ pub struct IdentityAttributes {
     /// AWS's default is true.
     pub feedback_forwarding: bool,
     pub default_configuration_set: Option<String>,
+    /// The stack whose spec sets these attributes: the identity's `sesinfra:stack`
+    /// tag. Identities are not sesinfra's to create, but the tag records that a stack
+    /// manages them, so one dropped from the spec is found and gets AWS's defaults back.
+    pub managed_by: Option<String>,
+}
+
+impl IdentityAttributes {
+    /// AWS's defaults, managed by no stack: what an identity returns to when it leaves
+    /// the spec or the stack is destroyed.
+    pub fn aws_defaults(identity: impl Into<String>) -> IdentityAttributes {
+        IdentityAttributes {
+            identity: identity.into(),
+            feedback_forwarding: true,
+            default_configuration_set: None,
+            managed_by: None,
+        }
+    }
 }
 
 /// A Firehose stream (Direct PUT) with an extended S3 destination.
@@ -197,6 +214,11 @@ pub mod arn {
 
     pub fn bucket(partition: &str, name: &str) -> String {
         format!("arn:{partition}:s3:::{name}")
+    }
+
+    /// The bucket name of an S3 bucket ARN.
+    pub fn identity(partition: &str, region: &str, account: &str, identity: &str) -> String {
+        format!("arn:{partition}:ses:{region}:{account}:identity/{identity}")
     }
 
     /// The bucket name of an S3 bucket ARN.

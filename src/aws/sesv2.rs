@@ -17,8 +17,8 @@ use aws_sdk_sesv2::types as sdk;
 use super::{AwsError, Clients};
 use crate::resources::{
     ConfigurationSet, Dimension, DimensionSource, EventDestination, EventType, HttpsPolicy,
-    IdentityAttributes, SuppressionReason, TagChanges, Tags, Target, TlsPolicy, Tracking,
-    tag_changes,
+    IdentityAttributes, STACK_TAG, SuppressionReason, TagChanges, Tags, Target, TlsPolicy,
+    Tracking, tag_changes,
 };
 
 const SERVICE: &str = "sesv2";
@@ -544,6 +544,12 @@ pub async fn get_identity_attributes(
         Ok(out) => Ok(Some(IdentityAttributes {
             identity: identity.to_owned(),
             feedback_forwarding: out.feedback_forwarding_status,
+            managed_by: out
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .find(|t| t.key == STACK_TAG)
+                .map(|t| t.value),
             default_configuration_set: out.configuration_set_name.filter(|n| !n.is_empty()),
         })),
         Err(e) => {
@@ -558,12 +564,24 @@ pub async fn get_identity_attributes(
 }
 
 /// Brings an identity's attributes from `current` to `desired`, calling only for the
-/// attributes that differ.
+/// attributes that differ. The stack tag is written first and removed last, so an
+/// identity whose settings sesinfra changed is always found again by its tag.
 pub async fn put_identity_attributes(
     clients: &Clients,
+    identity_arn: &str,
     current: &IdentityAttributes,
     desired: &IdentityAttributes,
 ) -> Result<(), AwsError> {
+    let stack_tag = |a: &IdentityAttributes| {
+        a.managed_by
+            .iter()
+            .map(|s| (STACK_TAG.to_owned(), s.clone()))
+            .collect::<Tags>()
+    };
+    let (have_tag, want_tag) = (stack_tag(current), stack_tag(desired));
+    if desired.managed_by.is_some() && have_tag != want_tag {
+        update_tags(clients, identity_arn, &have_tag, &want_tag).await?;
+    }
     let feedback_changes = current.feedback_forwarding != desired.feedback_forwarding;
     let set_changes = current.default_configuration_set != desired.default_configuration_set;
     // Order so bounces and complaints are never left uncovered in between: turning
@@ -585,6 +603,9 @@ pub async fn put_identity_attributes(
     }
     if feedback_changes && !desired.feedback_forwarding {
         put_feedback(clients, desired).await?;
+    }
+    if desired.managed_by.is_none() && have_tag != want_tag {
+        update_tags(clients, identity_arn, &have_tag, &want_tag).await?;
     }
     Ok(())
 }

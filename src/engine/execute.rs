@@ -36,7 +36,8 @@ pub enum Work {
     CreateDestination(EventDestination),
     UpdateDestination(EventDestination, EventDestination),
     DeleteDestination(String, String),
-    PutIdentity(IdentityAttributes, IdentityAttributes),
+    /// The identity's ARN (its tag is addressed by it), current and desired.
+    PutIdentity(String, IdentityAttributes, IdentityAttributes),
 }
 
 /// Runs steps against AWS.
@@ -98,8 +99,8 @@ impl StepRunner<Work> for AwsRunner {
             Work::DeleteDestination(set, name) => {
                 aws::sesv2::delete_event_destination(c, set, name).await
             }
-            Work::PutIdentity(have, want) => {
-                aws::sesv2::put_identity_attributes(c, have, want).await
+            Work::PutIdentity(identity_arn, have, want) => {
+                aws::sesv2::put_identity_attributes(c, identity_arn, have, want).await
             }
         }
     }
@@ -196,21 +197,17 @@ pub fn steps(
                 }
             }
             ("identity", _) => {
-                let want =
-                    desired
-                        .identities
-                        .get(key)
-                        .cloned()
-                        .unwrap_or_else(|| IdentityAttributes {
-                            identity: key.to_owned(),
-                            feedback_forwarding: true,
-                            default_configuration_set: None,
-                        });
+                let want = desired
+                    .identities
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| IdentityAttributes::aws_defaults(key));
+                let identity_arn = arn::identity(&env.partition, &env.region, &env.account_id, key);
                 observed
                     .identities
                     .get(key)
                     .cloned()
-                    .map(|have| Work::PutIdentity(have, want))
+                    .map(|have| Work::PutIdentity(identity_arn, have, want))
             }
             _ => None,
         };
@@ -271,7 +268,7 @@ pub fn steps(
                 }
                 n
             }
-            Work::PutIdentity(_, want) => want
+            Work::PutIdentity(_, _, want) => want
                 .default_configuration_set
                 .iter()
                 .map(|s| format!("configuration_set.{s}"))
@@ -313,7 +310,7 @@ fn order_for_coverage(steps: &mut [Step<Work>]) {
     }
     let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
     for (i, step) in steps.iter().enumerate() {
-        let Work::PutIdentity(have, want) = &step.work else {
+        let Work::PutIdentity(_, have, want) = &step.work else {
             continue;
         };
         if let (false, Some(set)) = (
@@ -398,6 +395,7 @@ mod tests {
             identity: "example.com".into(),
             feedback_forwarding: forwarding,
             default_configuration_set: set.map(str::to_owned),
+            managed_by: Some("s".into()),
         }
     }
 

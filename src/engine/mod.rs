@@ -13,6 +13,7 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
 use crate::plan::{self, Plan};
+use crate::resources::IdentityAttributes;
 
 pub use observe::{Clash, Observed};
 
@@ -90,11 +91,9 @@ pub async fn prepare(
 
 fn destroyed(full: &Desired) -> Desired {
     let mut d = Desired::default();
-    for (name, identity) in &full.identities {
-        let mut reset = identity.clone();
-        reset.feedback_forwarding = true;
-        reset.default_configuration_set = None;
-        d.identities.insert(name.clone(), reset);
+    for name in full.identities.keys() {
+        d.identities
+            .insert(name.clone(), IdentityAttributes::aws_defaults(name));
     }
     // Buckets are kept out of the generic diff (it never deletes them); see below.
     d.buckets = full.buckets.clone();

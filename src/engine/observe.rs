@@ -254,6 +254,13 @@ pub async fn observe(
                 }
             },
             Read::Identity(name, Some(attrs)) => {
+                // Another stack's spec manages this identity's settings.
+                if let Some(owner) = attrs.managed_by.as_deref().filter(|o| *o != stack) {
+                    observed.clashes.push(Clash {
+                        address: format!("identity.{name}"),
+                        owner: Some(owner.to_owned()),
+                    });
+                }
                 observed.state.identities.insert(name, attrs);
             }
             // Absent resources, and destinations (read in the second round).

@@ -563,12 +563,10 @@ async fn identity_attributes_lifecycle() {
         .await
         .unwrap();
 
+    let account = sesinfra::aws::sts::account_id(&clients).await.unwrap();
+    let identity_arn = arn::identity("aws", &clients.region, &account, identity);
     // AWS's defaults on a fresh identity.
-    let defaults = IdentityAttributes {
-        identity: identity.into(),
-        feedback_forwarding: true,
-        default_configuration_set: None,
-    };
+    let defaults = IdentityAttributes::aws_defaults(identity);
     let mut current = sesv2::get_identity_attributes(&clients, identity)
         .await
         .unwrap()
@@ -582,7 +580,7 @@ async fn identity_attributes_lifecycle() {
             "PutEmailIdentityConfigurationSetAttributes",
         ],
     );
-    sesv2::put_identity_attributes(&clients, &current, &defaults)
+    sesv2::put_identity_attributes(&clients, &identity_arn, &current, &defaults)
         .await
         .unwrap();
     clear_faults(&emulator);
@@ -592,17 +590,20 @@ async fn identity_attributes_lifecycle() {
             identity: identity.into(),
             feedback_forwarding: false,
             default_configuration_set: Some("first".into()),
+            managed_by: Some("stack-a".into()),
         },
         IdentityAttributes {
             identity: identity.into(),
             feedback_forwarding: false,
             default_configuration_set: Some("second".into()),
+            managed_by: Some("stack-a".into()),
         },
-        // Restoring AWS's defaults: forwarding back on, default set removed.
+        // Restoring AWS's defaults: forwarding back on, default set removed, the
+        // stack's record (its tag) gone.
         defaults.clone(),
     ];
     for step in steps {
-        sesv2::put_identity_attributes(&clients, &current, &step)
+        sesv2::put_identity_attributes(&clients, &identity_arn, &current, &step)
             .await
             .unwrap();
         current = sesv2::get_identity_attributes(&clients, identity)

@@ -426,6 +426,38 @@ async fn an_apply_that_fails_midway_reports_precisely_and_a_rerun_converges() {
 }
 
 #[tokio::test]
+async fn an_identity_managed_by_another_stack_is_a_clash() {
+    let (emulator, _dir) = applied_base().await;
+    let c = emulator.clients().await;
+    let tags = c
+        .sesv2
+        .get_email_identity()
+        .email_identity("example.com")
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert!(
+        tags.iter()
+            .any(|t| t.key == "sesinfra:stack" && t.value == "e2e"),
+        "the identity records its stack: {tags:?}"
+    );
+    let other = spec_dir(
+        "version: 1\nstack: other\nregion: eu-west-1\nidentities:\n  example.com: {}\n",
+    );
+    emulator
+        .sesinfra()
+        .current_dir(other.path())
+        .args(["apply", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "identity.example.com (owned by stack e2e)",
+        ));
+}
+
+#[tokio::test]
 async fn access_denied_fails_at_once_naming_the_action_and_resource() {
     let emulator = Emulator::start();
     create_identities(&emulator, "eu-west-1", &["example.com"]).await;
