@@ -1,5 +1,9 @@
 """Control endpoints of the emulator, outside any AWS API: health and fault injection.
 
+The request journal (`/_sesinfra/requests`) lives in journal.py, the staging of
+a shared account (foreign resources, stream states, Firehose faults) in
+population.py; this middleware routes to them.
+
 Real SES v2 can throttle (`TooManyRequestsException`, 429) or fail in ways a
 local emulator never would on its own.  Tests queue such failures here and the
 next matching SES v2 call answers with that error instead of running:
@@ -24,6 +28,8 @@ import threading
 from typing import Any, Callable, Iterable
 
 import botocore.session
+
+from . import journal, population
 
 PREFIX = "/_sesinfra/"
 
@@ -82,7 +88,15 @@ class ControlMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/moto-api/reset" and method == "POST":
             clear_faults()
+            population.clear()
+            journal.clear()
         if not path.startswith(PREFIX):
+            entry = journal.record(environ)
+            fault = entry and entry["service"] == "firehose" and population.take_fault(entry["operation"])
+            if fault:
+                status, headers, body = population.fault_answer(fault)
+                start_response(status, headers)
+                return [body]
             return self.app(environ, start_response)
 
         def answer(status: str, payload: Any) -> list[bytes]:
@@ -109,4 +123,20 @@ class ControlMiddleware:
             if problem:
                 return answer("400 Bad Request", {"message": problem})
             return answer("200 OK", {})
+        if name == "requests" and method == "GET":
+            return answer("200 OK", journal.entries())
+        if name == "requests" and method == "DELETE":
+            journal.clear()
+            return answer("200 OK", {})
+        spec = None
+        if method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                spec = json.loads(environ["wsgi.input"].read(length) or b"null")
+            except (ValueError, KeyError):
+                return answer("400 Bad Request", {"message": "body must be JSON"})
+        handled = population.handle(name, method, spec)
+        if handled is not None:
+            code, payload = handled
+            return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)
         return answer("404 Not Found", {"message": f"no such control endpoint: {method} {path}"})
