@@ -131,6 +131,7 @@ fn classify(code: &str, message: &str) -> ErrorKind {
         | "Throttling"
         | "ThrottlingException"
         | "SlowDown"
+        | "ThrottledException"
         | "RequestLimitExceeded"
         | "ConcurrentModificationException" => ErrorKind::Throttled,
         "AccessDenied"
@@ -145,6 +146,7 @@ fn classify(code: &str, message: &str) -> ErrorKind {
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
+        | "InvalidParameterException"
         | "InvalidRequest"
         | "LimitExceededException"
         | "InvalidBucketName"

@@ -369,7 +369,7 @@ async fn destroy_leaves_only_the_retained_bucket() {
             .is_empty()
     );
     assert!(
-        sesinfra::aws::iam::list_role_names(&clients, "e2e-")
+        sesinfra::aws::iam::list_role_names(&clients, "/sesinfra/e2e/")
             .await
             .unwrap()
             .is_empty()
