@@ -184,3 +184,13 @@ def test_firehose_faults(emulator: Emulator, firehose: Any) -> None:
         assert error.value.response["Error"]["Code"] == "ThrottlingException"
     assert firehose.list_delivery_streams()["DeliveryStreamNames"] == []
     assert get(emulator, "/_sesinfra/firehose/faults") == []
+    # Armed only after the named operation.
+    emulator.post_json(
+        "/_sesinfra/firehose/faults",
+        {"operation": "ListDeliveryStreams", "error": "ThrottlingException", "after": "DescribeDeliveryStream"},
+    )
+    firehose.list_delivery_streams()
+    with pytest.raises(firehose.exceptions.ResourceNotFoundException):
+        firehose.describe_delivery_stream(DeliveryStreamName="none")
+    with pytest.raises(botocore.exceptions.ClientError):
+        firehose.list_delivery_streams()

@@ -27,13 +27,15 @@ bulk, Firehose streams of any kind and in any state, Firehose faults.
        ACTIVE.  Unknown stream: 404.
 
     POST   /_sesinfra/firehose/faults {"operation": "DescribeDeliveryStream",
-                                       "error": "ThrottlingException", "count": 5}
+                                       "error": "ThrottlingException", "count": 5,
+                                       "after": "CreateDeliveryStream"}
     GET    /_sesinfra/firehose/faults -> queued faults
     DELETE /_sesinfra/firehose/faults -> {}
        The next `count` Firehose calls of `operation` answer with `error` (an
        error shape of the Firehose model, or the common `ThrottlingException`)
        as awsJson1_1: status 400, `X-Amzn-ErrorType` and `{"__type", "message"}`.
-       The request is still recorded in the journal.
+       With `after` (a Firehose operation), the fault applies only once a call of
+       that operation was received.  The request is still recorded in the journal.
 
 Region defaults to us-east-1, the account is moto's default; every body field
 but `name`/`status`/`operation`/`error` is optional.  Bad input: 400 with
@@ -70,6 +72,7 @@ TRUST = json.dumps(
 
 _lock = threading.Lock()
 _faults: list[dict[str, Any]] = []
+_seen: set[str] = set()  # Firehose operations received since the last reset
 
 
 class BadRequest(Exception):
@@ -226,20 +229,23 @@ def set_status(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def take_fault(operation: str) -> dict[str, Any] | None:
-    """Pops the next Firehose fault queued for `operation`."""
+    """Notes a Firehose call of `operation`; pops the next fault armed for it."""
     with _lock:
         for fault in _faults:
-            if fault["operation"] == operation:
+            if fault["operation"] == operation and fault.get("after") in _seen | {None}:
                 fault["count"] -= 1
                 if fault["count"] <= 0:
                     _faults.remove(fault)
+                _seen.add(operation)
                 return dict(fault)
+        _seen.add(operation)
     return None
 
 
 def clear() -> None:
     with _lock:
         _faults.clear()
+        _seen.clear()
 
 
 def _add_fault(spec: dict[str, Any]) -> None:
@@ -252,8 +258,11 @@ def _add_fault(spec: dict[str, Any]) -> None:
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BadRequest("count must be a positive integer")
+    after = spec.get("after")
+    if after is not None and after not in model.operation_names:
+        raise BadRequest(f"unknown Firehose operation: {after!r}")
     with _lock:
-        _faults.append({"operation": spec["operation"], "error": spec["error"], "count": count})
+        _faults.append({"operation": spec["operation"], "error": spec["error"], "count": count, "after": after})
 
 
 def fault_answer(fault: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
