@@ -101,14 +101,16 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                     kms_key.as_deref(),
                     &tags,
                 );
+                let role_arn = arn::role(&env.partition, &env.account_id, &role.path, &name);
                 desired.roles.insert(name.clone(), role);
-                arn::role(&env.partition, &env.account_id, &name)
+                role_arn
             }
         };
         desired.streams.insert(
             logical.clone(),
             DeliveryStream {
                 name: s.name.clone(),
+                failed: None,
                 bucket_arn,
                 role_arn,
                 prefix: s.prefix.clone(),
@@ -142,7 +144,7 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
     for (key, sets) in &ses_role_users {
         let base = role_name(&model.stack, "ses", &key.label);
         for (name, members) in split_by_trust_size(&base, sets, env) {
-            let role = ses_role(&name, env, &key.arn, &members, &tags);
+            let role = ses_role(&name, &model.stack, env, &key.arn, &members, &tags);
             for set in &members {
                 ses_role_of.insert((key.clone(), set.clone()), name.clone());
             }
@@ -181,7 +183,12 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                                 .get(&(key.clone(), set.name.clone()))
                                 .cloned()
                                 .unwrap_or_default();
-                            arn::role(&env.partition, &env.account_id, &name)
+                            arn::role(
+                                &env.partition,
+                                &env.account_id,
+                                &arn::role_path(&model.stack),
+                                &name,
+                            )
                         }
                     };
                     Target::Firehose {
@@ -347,6 +354,7 @@ fn firehose_role(
     }
     Role {
         name: name.to_owned(),
+        path: arn::role_path(stack),
         description: format!("sesinfra stack {stack}: Firehose writes to S3"),
         trust_policy: PolicyDocument::new(trust),
         attached_policies: Default::default(),
@@ -379,6 +387,7 @@ fn ses_trust_policy(env: &Environment, sets: &BTreeSet<String>) -> PolicyDocumen
 
 fn ses_role(
     name: &str,
+    stack: &str,
     env: &Environment,
     stream_arn: &str,
     sets: &BTreeSet<String>,
@@ -394,6 +403,7 @@ fn ses_role(
     });
     Role {
         name: name.to_owned(),
+        path: arn::role_path(stack),
         description: "sesinfra: SES publishes events to Firehose".to_owned(),
         trust_policy: ses_trust_policy(env, sets),
         attached_policies: Default::default(),
@@ -530,7 +540,7 @@ mod tests {
             Target::Firehose {
                 delivery_stream_arn:
                     "arn:aws:firehose:eu-west-1:111122223333:deliverystream/mail-h".into(),
-                iam_role_arn: "arn:aws:iam::111122223333:role/mail-ses-h".into(),
+                iam_role_arn: "arn:aws:iam::111122223333:role/sesinfra/mail/mail-ses-h".into(),
             }
         );
         assert!(

@@ -107,6 +107,11 @@ trait Diffable {
     fn replace_fields() -> &'static [&'static str] {
         &[]
     }
+    /// Why the resource as observed must be replaced whatever the spec says (e.g. a
+    /// stream Firehose failed to create); `None` when it can be updated.
+    fn forced_replace(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The changes that turn `observed` into `desired`, creates and updates in dependency
@@ -200,13 +205,16 @@ fn diff_map<T: Diffable>(
             )),
             Some(have) => {
                 let fields = field_changes(&have.fields(), &want.fields());
-                if fields.is_empty() {
+                let broken = have.forced_replace();
+                if fields.is_empty() && broken.is_none() {
                     continue;
                 }
-                let forced = fields
-                    .iter()
-                    .find(|f| T::replace_fields().contains(&f.path.as_str()))
-                    .map(|f| format!("{} cannot be changed in place", f.path));
+                let forced = broken.map(str::to_owned).or_else(|| {
+                    fields
+                        .iter()
+                        .find(|f| T::replace_fields().contains(&f.path.as_str()))
+                        .map(|f| format!("{} cannot be changed in place", f.path))
+                });
                 let action = if forced.is_some() {
                     Action::Replace
                 } else {
@@ -313,6 +321,7 @@ impl Diffable for Role {
     const KIND: &'static str = "iam_role";
     fn fields(&self) -> BTreeMap<String, Value> {
         let mut f = BTreeMap::from([
+            ("path".to_owned(), json!(self.path)),
             ("description".to_owned(), json!(self.description)),
             (
                 "trust_policy".to_owned(),
@@ -333,6 +342,9 @@ impl Diffable for Role {
         tag_fields(&mut f, &self.tags);
         f
     }
+    fn replace_fields() -> &'static [&'static str] {
+        &["path"]
+    }
 }
 
 impl Diffable for DeliveryStream {
@@ -340,6 +352,10 @@ impl Diffable for DeliveryStream {
     fn fields(&self) -> BTreeMap<String, Value> {
         let mut f = BTreeMap::from([
             ("name".to_owned(), json!(self.name)),
+            (
+                "status".to_owned(),
+                json!(self.failed.map_or("ACTIVE", |s| s.status())),
+            ),
             ("bucket_arn".to_owned(), json!(self.bucket_arn)),
             ("role_arn".to_owned(), json!(self.role_arn)),
             ("prefix".to_owned(), json!(self.prefix)),
@@ -359,6 +375,9 @@ impl Diffable for DeliveryStream {
     }
     fn replace_fields() -> &'static [&'static str] {
         &["name"]
+    }
+    fn forced_replace(&self) -> Option<&'static str> {
+        self.failed.map(|s| s.reason())
     }
 }
 
@@ -461,7 +480,7 @@ impl Diffable for IdentityAttributes {
 mod tests {
     use super::*;
     use crate::policy::PolicyDocument;
-    use crate::resources::{EventType, TlsPolicy};
+    use crate::resources::{EventType, StreamFailure, TlsPolicy};
     use std::collections::BTreeSet;
 
     fn set(name: &str) -> ConfigurationSet {
@@ -557,6 +576,7 @@ mod tests {
     fn policies_compare_by_meaning() {
         let role = |doc: Value| Role {
             name: "r".into(),
+            path: "/".into(),
             description: String::new(),
             trust_policy: PolicyDocument::new(doc),
             attached_policies: Default::default(),
@@ -597,6 +617,7 @@ mod tests {
             "old-role".into(),
             Role {
                 name: "old-role".into(),
+                path: "/".into(),
                 description: String::new(),
                 trust_policy: PolicyDocument::new(json!({})),
                 attached_policies: Default::default(),
@@ -635,6 +656,7 @@ mod tests {
     fn renaming_a_stream_is_a_replace_that_says_why() {
         let stream = |name: &str| DeliveryStream {
             name: name.into(),
+            failed: None,
             bucket_arn: "arn:aws:s3:::b".into(),
             role_arn: "arn:aws:iam::1:role/r".into(),
             prefix: String::new(),
@@ -654,5 +676,42 @@ mod tests {
             plan.changes[0].reason.as_deref(),
             Some("name cannot be changed in place")
         );
+        // A stream Firehose failed to create or delete is replaced, even when every
+        // setting matches, and the plan says why.
+        for (failure, reason) in [
+            (StreamFailure::CreatingFailed, "creating_failed"),
+            (StreamFailure::DeletingFailed, "deleting_failed"),
+        ] {
+            let mut broken = b.clone();
+            broken.streams.insert("h".into(), stream("new-name"));
+            if let Some(s) = broken.streams.get_mut("h") {
+                s.failed = Some(failure);
+            }
+            let plan = diff("st", &a, &broken);
+            assert_eq!(plan.changes[0].action, Action::Replace);
+            assert_eq!(plan.changes[0].reason.as_deref(), Some(reason));
+            assert_eq!(plan.changes[0].fields[0].path, "status");
+        }
+    }
+
+    #[test]
+    fn a_role_at_another_path_is_replaced() {
+        let role = |path: &str| Role {
+            name: "r".into(),
+            path: path.into(),
+            description: String::new(),
+            trust_policy: PolicyDocument::new(json!({})),
+            attached_policies: Default::default(),
+            inline_policies: BTreeMap::new(),
+            tags: BTreeMap::new(),
+        };
+        let mut want = Desired::default();
+        let mut have = Desired::default();
+        want.roles.insert("r".into(), role("/sesinfra/st/"));
+        have.roles.insert("r".into(), role("/"));
+        let plan = diff("st", &want, &have);
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(plan.changes[0].fields[0].path, "path");
     }
 }

@@ -55,7 +55,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         let (on, off) = if color { (ansi, RESET) } else { ("", "") };
         write!(out, "  {on}{sym}{off} {}", change.address)?;
         if let Some(reason) = &change.reason {
-            write!(out, " ({reason})")?;
+            write!(out, " ({})", reason_text(reason))?;
         }
         writeln!(out)?;
         for field in &change.fields {
@@ -73,6 +73,19 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "\nPlan: {}.", summary_line(plan))
+}
+
+/// A reason code of the plan in words, for people; codes without words as they are.
+fn reason_text(reason: &str) -> String {
+    match reason {
+        "creating_failed" => "creating_failed: Firehose failed to create it (CREATING_FAILED); \
+                              it is deleted and created again"
+            .to_owned(),
+        "deleting_failed" => "deleting_failed: a deletion failed (DELETING_FAILED); it is \
+                              deleted by force and created again"
+            .to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
@@ -95,7 +108,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 .join(", "),
         };
         let action = match &change.reason {
-            Some(reason) => format!("{} ({reason})", change.action.as_str()),
+            Some(reason) => format!("{} ({})", change.action.as_str(), reason_text(reason)),
             None => change.action.as_str().to_owned(),
         };
         writeln!(out, "| {action} | `{}` | {fields} |", change.address)?;

@@ -154,6 +154,9 @@ impl IdentityAttributes {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryStream {
     pub name: String,
+    /// Set when Firehose could not create or delete the stream: it can only be deleted
+    /// (and created again). Always `None` in the desired state.
+    pub failed: Option<StreamFailure>,
     pub bucket_arn: String,
     pub role_arn: String,
     pub prefix: String,
@@ -164,10 +167,41 @@ pub struct DeliveryStream {
     pub tags: Tags,
 }
 
+/// Why a stream is unusable until it is deleted and created again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFailure {
+    /// `CREATING_FAILED`: Firehose never finished creating it.
+    CreatingFailed,
+    /// `DELETING_FAILED`: a deletion failed; only a forced deletion removes it.
+    DeletingFailed,
+}
+
+impl StreamFailure {
+    /// The stream's status as Firehose names it.
+    pub fn status(self) -> &'static str {
+        match self {
+            StreamFailure::CreatingFailed => "CREATING_FAILED",
+            StreamFailure::DeletingFailed => "DELETING_FAILED",
+        }
+    }
+
+    /// The plan's reason for replacing such a stream.
+    pub fn reason(self) -> &'static str {
+        match self {
+            StreamFailure::CreatingFailed => "creating_failed",
+            StreamFailure::DeletingFailed => "deleting_failed",
+        }
+    }
+}
+
 /// An IAM role with its trust policy and inline policies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     pub name: String,
+    /// The IAM path, `/` or `/a/b/`. Generated roles live under `arn::role_path(stack)`,
+    /// so the stack's roles can be listed without reading anyone else's. IAM cannot
+    /// change a role's path: a different path means delete and create.
+    pub path: String,
     pub description: String,
     pub trust_policy: PolicyDocument,
     /// Inline policies by name.
@@ -208,8 +242,14 @@ pub mod arn {
         format!("arn:{partition}:firehose:{region}:{account}:deliverystream/{name}")
     }
 
-    pub fn role(partition: &str, account: &str, name: &str) -> String {
-        format!("arn:{partition}:iam::{account}:role/{name}")
+    /// `path` is an IAM path, starting and ending with `/`.
+    pub fn role(partition: &str, account: &str, path: &str, name: &str) -> String {
+        format!("arn:{partition}:iam::{account}:role{path}{name}")
+    }
+
+    /// The IAM path of the roles sesinfra generates for `stack`.
+    pub fn role_path(stack: &str) -> String {
+        format!("/sesinfra/{stack}/")
     }
 
     pub fn bucket(partition: &str, name: &str) -> String {

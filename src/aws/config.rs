@@ -38,6 +38,8 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The Resource Groups Tagging API: what carries the stack's tag (`tagging.rs`).
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,5 +94,6 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         iam: aws_sdk_iam::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         sts: aws_sdk_sts::Client::new(&config),
+        tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
     })
 }

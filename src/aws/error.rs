@@ -175,6 +175,7 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "Throttling"
         | "ThrottlingException"
         | "SlowDown"
+        | "ThrottledException"
         | "RequestLimitExceeded"
         | "ConcurrentModificationException" => ErrorKind::Throttled,
         "AccessDenied"
@@ -191,6 +192,7 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
+        | "InvalidParameterException"
         | "InvalidRequest"
         | "InvalidBucketName"
         | "MalformedXML" => ErrorKind::InvalidInput,

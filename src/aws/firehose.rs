@@ -7,7 +7,14 @@
 //! paginated calls.
 //!
 //! Firehose's control plane is limited to 5 calls per second per account (a hard
-//! limit), so waits poll slowly, with backoff.
+//! limit), so waits poll slowly, with backoff, and a throttled poll is just a poll
+//! that learned nothing: it never restarts what is being waited for.
+//!
+//! Streams in every state: a read of a stream that is `CREATING` waits (bounded)
+//! until it settles; `DELETING` waits until it is gone; `CREATING_FAILED` and
+//! `DELETING_FAILED` are reported in `DeliveryStream::failed` (the plan replaces
+//! them). A stream sesinfra cannot manage (not Direct PUT, or not delivering to an
+//! extended S3 destination) is refused with what to do, never mistaken for another.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +22,7 @@ use aws_sdk_firehose::types as sdk;
 
 use super::{AwsError, Clients, ErrorKind};
 use crate::model::{DEFAULT_BUFFER_INTERVAL_SECONDS, DEFAULT_BUFFER_SIZE_MB};
-use crate::resources::{Compression, DeliveryStream, TagChanges, Tags, tag_changes};
+use crate::resources::{Compression, DeliveryStream, StreamFailure, TagChanges, Tags, tag_changes};
 
 const SERVICE: &str = "firehose";
 
@@ -86,14 +93,41 @@ fn build_err(
 
 // --------------------------------------------------------------------------- read
 
-/// A stream's settings and tags; `None` when it does not exist.
+/// A stream's settings and tags; `None` when it does not exist. Waits (with
+/// `WaitPolicy::DEFAULT`) while it is being created or deleted.
 pub async fn get_delivery_stream(
     clients: &Clients,
     name: &str,
 ) -> Result<Option<DeliveryStream>, AwsError> {
-    let Some((mut stream, _)) = describe(clients, name).await? else {
+    get_delivery_stream_with(clients, name, &WaitPolicy::DEFAULT).await
+}
+
+/// `get_delivery_stream` with an explicit wait.
+pub async fn get_delivery_stream_with(
+    clients: &Clients,
+    name: &str,
+    wait: &WaitPolicy,
+) -> Result<Option<DeliveryStream>, AwsError> {
+    let Some((mut described, details)) = describe(clients, name).await? else {
         return Ok(None);
     };
+    match details.status {
+        StreamStatus::Creating => {
+            // Reading a half-made stream would plan changes to it; wait until it is
+            // ACTIVE or has failed, then read again.
+            settle(clients, name, wait, Settle::Created).await?;
+            match describe(clients, name).await? {
+                Some((again, _)) => described = again,
+                None => return Ok(None),
+            }
+        }
+        StreamStatus::Deleting => {
+            settle(clients, name, wait, Settle::Gone).await?;
+            return Ok(None);
+        }
+        _ => {}
+    }
+    let mut stream = described.usable(name)?;
     stream.tags = list_tags(clients, name).await?;
     Ok(Some(stream))
 }
@@ -134,10 +168,34 @@ pub async fn list_delivery_streams(clients: &Clients) -> Result<Vec<String>, Aws
     }
 }
 
+/// What a describe found: the stream as sesinfra models it, or why it cannot be
+/// modelled.
+struct Described {
+    stream: Result<DeliveryStream, String>,
+}
+
+impl Described {
+    /// The stream, or an error saying why sesinfra refuses it and what to do.
+    fn usable(self, name: &str) -> Result<DeliveryStream, AwsError> {
+        self.stream.map_err(|why| {
+            AwsError::local(
+                SERVICE,
+                "DescribeDeliveryStream",
+                format!(
+                    "Firehose stream `{name}` exists but {why}. sesinfra manages only Direct PUT \
+                     streams that deliver to S3 (SES can write to no other kind), and neither \
+                     can be changed on an existing stream: give the spec's stream another \
+                     `name:`, or delete or rename the existing stream if nothing uses it"
+                ),
+            )
+        })
+    }
+}
+
 async fn describe(
     clients: &Clients,
     name: &str,
-) -> Result<Option<(DeliveryStream, StreamDetails)>, AwsError> {
+) -> Result<Option<(Described, StreamDetails)>, AwsError> {
     const OP: &str = "DescribeDeliveryStream";
     let out = match clients
         .firehose
@@ -178,25 +236,71 @@ async fn describe(
         sdk::DeliveryStreamStatus::DeletingFailed => StreamStatus::DeletingFailed(failure()),
         other => StreamStatus::Unknown(other.as_str().to_owned()),
     };
-    let not_ours = |what: &str| {
-        AwsError::local(
+    let direct_put = description.delivery_stream_type == sdk::DeliveryStreamType::DirectPut;
+    let Some(destination) = description.destinations.into_iter().next() else {
+        return Err(AwsError::local(
             SERVICE,
             OP,
-            format!(
-                "stream `{name}` {what}; sesinfra manages only streams with an extended S3 destination"
-            ),
-        )
+            format!("stream `{name}` is described without a destination"),
+        ));
     };
-    let Some(destination) = description.destinations.into_iter().next() else {
-        return Err(not_ours("has no destination"));
+    let details = StreamDetails {
+        arn: description.delivery_stream_arn,
+        status,
+        version_id: description.version_id,
+        destination_id: destination.destination_id.clone(),
+        direct_put,
     };
+    if !direct_put {
+        let source = match &description.delivery_stream_type {
+            sdk::DeliveryStreamType::KinesisStreamAsSource => "a Kinesis data stream",
+            sdk::DeliveryStreamType::MskAsSource => "an Amazon MSK topic",
+            sdk::DeliveryStreamType::DatabaseAsSource => "a database",
+            _ => "a source other than Direct PUT",
+        };
+        let why = format!(
+            "reads from {source} ({}), so SES cannot write to it",
+            description.delivery_stream_type.as_str()
+        );
+        return Ok(Some((Described { stream: Err(why) }, details)));
+    }
     let Some(s3) = destination.extended_s3_destination_description else {
-        return Err(not_ours("does not deliver to an extended S3 destination"));
+        let kind = if destination.http_endpoint_destination_description.is_some() {
+            "an HTTP endpoint"
+        } else if destination
+            .amazonopensearchservice_destination_description
+            .is_some()
+            || destination.elasticsearch_destination_description.is_some()
+            || destination
+                .amazon_open_search_serverless_destination_description
+                .is_some()
+        {
+            "OpenSearch"
+        } else if destination.splunk_destination_description.is_some() {
+            "Splunk"
+        } else if destination.redshift_destination_description.is_some() {
+            "Redshift"
+        } else if destination.snowflake_destination_description.is_some() {
+            "Snowflake"
+        } else if destination.iceberg_destination_description.is_some() {
+            "Apache Iceberg tables"
+        } else if destination.s3_destination_description.is_some() {
+            "S3 through the legacy (non-extended) S3 destination"
+        } else {
+            "a destination this version of sesinfra does not know"
+        };
+        let why = format!("delivers to {kind}, not to an extended S3 destination");
+        return Ok(Some((Described { stream: Err(why) }, details)));
     };
     let hints = s3
         .buffering_hints
         .unwrap_or_else(|| sdk::BufferingHints::builder().build());
     let stream = DeliveryStream {
+        failed: match &details.status {
+            StreamStatus::CreatingFailed(_) => Some(StreamFailure::CreatingFailed),
+            StreamStatus::DeletingFailed(_) => Some(StreamFailure::DeletingFailed),
+            _ => None,
+        },
         name: description.delivery_stream_name,
         bucket_arn: s3.bucket_arn,
         role_arn: s3.role_arn,
@@ -213,14 +317,7 @@ async fn describe(
         compression: compression_from_sdk(OP, &s3.compression_format)?,
         tags: Tags::new(),
     };
-    let details = StreamDetails {
-        arn: description.delivery_stream_arn,
-        status,
-        version_id: description.version_id,
-        destination_id: destination.destination_id,
-        direct_put: description.delivery_stream_type == sdk::DeliveryStreamType::DirectPut,
-    };
-    Ok(Some((stream, details)))
+    Ok(Some((Described { stream: Ok(stream) }, details)))
 }
 
 async fn list_tags(clients: &Clients, name: &str) -> Result<Tags, AwsError> {
@@ -265,6 +362,14 @@ pub async fn create_delivery_stream_with(
     stream: &DeliveryStream,
     wait: &WaitPolicy,
 ) -> Result<String, AwsError> {
+    start_create(clients, stream).await?;
+    Ok(wait_until_active(clients, &stream.name, wait).await?.arn)
+}
+
+/// Sends CreateDeliveryStream, nothing else. A caller may retry this call as a whole
+/// (a failed call created nothing), but never together with the wait that follows:
+/// retrying after a throttled poll would send the create again.
+pub async fn start_create(clients: &Clients, stream: &DeliveryStream) -> Result<(), AwsError> {
     const OP: &str = "CreateDeliveryStream";
     let destination = sdk::ExtendedS3DestinationConfiguration::builder()
         .bucket_arn(&stream.bucket_arn)
@@ -277,7 +382,7 @@ pub async fn create_delivery_stream_with(
         .build()
         .map_err(build_err(OP))?;
     let tags = tags_to_sdk(OP, &stream.tags)?;
-    let out = clients
+    clients
         .firehose
         .create_delivery_stream()
         .delivery_stream_name(&stream.name)
@@ -287,62 +392,90 @@ pub async fn create_delivery_stream_with(
         .send()
         .await
         .map_err(sdk_err(OP))?;
-    let details = wait_until_active(clients, &stream.name, wait).await?;
-    Ok(out.delivery_stream_arn.unwrap_or(details.arn))
+    Ok(())
 }
 
 /// Polls until the stream is ACTIVE. `CREATING_FAILED` is an error carrying Firehose's
-/// reason; so is running out of time.
+/// reason; so is running out of time. Throttled polls are retried within the wait.
 pub async fn wait_until_active(
     clients: &Clients,
     name: &str,
     wait: &WaitPolicy,
 ) -> Result<StreamDetails, AwsError> {
-    const OP: &str = "DescribeDeliveryStream";
+    match settle(clients, name, wait, Settle::Created).await? {
+        Some(details) if details.status == StreamStatus::Active => Ok(details),
+        Some(StreamDetails {
+            status: StreamStatus::CreatingFailed(reason),
+            ..
+        }) => Err(AwsError {
+            kind: ErrorKind::Other,
+            service: SERVICE,
+            operation: "CreateDeliveryStream",
+            code: Some("CREATING_FAILED".to_owned()),
+            message: Some(format!(
+                "stream `{name}` could not be created ({reason}); it must be deleted \
+                 before it can be created again"
+            )),
+        }),
+        other => Err(AwsError::local(
+            SERVICE,
+            "DescribeDeliveryStream",
+            format!(
+                "stream `{name}` is {:?} while waiting for it to become ACTIVE",
+                other.map(|d| d.status)
+            ),
+        )),
+    }
+}
+
+/// What `settle` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// No longer CREATING (ACTIVE, or failed).
+    Created,
+    /// No longer exists (or DELETING_FAILED).
+    Gone,
+}
+
+/// Polls the stream with backoff until it reaches `until`; returns its last details
+/// (`None` once gone). A throttled poll learned nothing and is simply repeated: the
+/// operation being waited for is never sent again from here.
+async fn settle(
+    clients: &Clients,
+    name: &str,
+    wait: &WaitPolicy,
+    until: Settle,
+) -> Result<Option<StreamDetails>, AwsError> {
     let started = Instant::now();
     let mut delay = wait.first_delay;
     loop {
         tokio::time::sleep(delay).await;
-        match get_delivery_stream_details(clients, name).await? {
-            Some(details) if details.status == StreamStatus::Active => return Ok(details),
-            Some(StreamDetails {
-                status: StreamStatus::CreatingFailed(reason),
-                ..
-            }) => {
-                return Err(AwsError {
-                    kind: ErrorKind::Other,
-                    service: SERVICE,
-                    operation: "CreateDeliveryStream",
-                    code: Some("CREATING_FAILED".to_owned()),
-                    message: Some(format!(
-                        "stream `{name}` could not be created ({reason}); it must be deleted \
-                         before it can be created again"
-                    )),
-                });
-            }
+        match (get_delivery_stream_details(clients, name).await, until) {
+            (Ok(None), Settle::Gone) => return Ok(None),
             // Just created: a read may not see it yet (eventual consistency).
-            None
-            | Some(StreamDetails {
-                status: StreamStatus::Creating,
-                ..
-            }) => {}
-            Some(other) => {
-                return Err(AwsError::local(
-                    SERVICE,
-                    OP,
-                    format!(
-                        "stream `{name}` is {:?} while waiting for it to become ACTIVE",
-                        other.status
-                    ),
-                ));
+            (Ok(None), Settle::Created) => {}
+            (Ok(Some(d)), Settle::Created) if d.status != StreamStatus::Creating => {
+                return Ok(Some(d));
             }
+            (Ok(Some(d)), Settle::Gone) if matches!(d.status, StreamStatus::DeletingFailed(_)) => {
+                return Ok(Some(d));
+            }
+            (Ok(Some(_)), _) => {}
+            (Err(e), _) if e.kind == ErrorKind::Throttled => {
+                tracing::info!(stream = %name, error = %e, "throttled while waiting; polling on");
+            }
+            (Err(e), _) => return Err(e),
         }
         if started.elapsed() >= wait.timeout {
+            let what = match until {
+                Settle::Created => "is still CREATING",
+                Settle::Gone => "still exists",
+            };
             return Err(AwsError::local(
                 SERVICE,
-                OP,
+                "DescribeDeliveryStream",
                 format!(
-                    "stream `{name}` is still not ACTIVE after {} seconds",
+                    "stream `{name}` {what} after {} seconds",
                     wait.timeout.as_secs()
                 ),
             ));
@@ -455,51 +588,37 @@ async fn update_tags(
 /// Deletes a stream and waits until it is gone (with `WaitPolicy::DEFAULT`), so its
 /// name can be used again at once. A missing stream is a `NotFound` error.
 pub async fn delete_delivery_stream(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    delete_delivery_stream_with(clients, name, &WaitPolicy::DEFAULT).await
+    delete_delivery_stream_with(clients, name, &WaitPolicy::DEFAULT, false).await
 }
 
+/// `force`: `AllowForceDelete`, the only way to delete a `DELETING_FAILED` stream
+/// (Firehose could not retire its KMS grant; the API reference says to force it).
 pub async fn delete_delivery_stream_with(
     clients: &Clients,
     name: &str,
     wait: &WaitPolicy,
+    force: bool,
 ) -> Result<(), AwsError> {
     const OP: &str = "DeleteDeliveryStream";
     clients
         .firehose
         .delete_delivery_stream()
         .delivery_stream_name(name)
+        .set_allow_force_delete(force.then_some(true))
         .send()
         .await
         .map_err(sdk_err(OP))?;
-    let started = Instant::now();
-    let mut delay = wait.first_delay;
-    loop {
-        tokio::time::sleep(delay).await;
-        match get_delivery_stream_details(clients, name).await? {
-            None => return Ok(()),
-            Some(StreamDetails {
-                status: StreamStatus::DeletingFailed(reason),
-                ..
-            }) => {
-                return Err(AwsError::local(
-                    SERVICE,
-                    OP,
-                    format!("stream `{name}` could not be deleted ({reason})"),
-                ));
-            }
-            Some(_) => {}
-        }
-        if started.elapsed() >= wait.timeout {
-            return Err(AwsError::local(
-                SERVICE,
-                OP,
-                format!(
-                    "stream `{name}` still exists {} seconds after deletion began",
-                    wait.timeout.as_secs()
-                ),
-            ));
-        }
-        delay = (delay * 2).min(wait.max_delay);
+    match settle(clients, name, wait, Settle::Gone).await? {
+        None => Ok(()),
+        Some(details) => Err(AwsError::local(
+            SERVICE,
+            OP,
+            format!(
+                "stream `{name}` could not be deleted ({:?}); run apply again, which deletes \
+                 it by force",
+                details.status
+            ),
+        )),
     }
 }
 

@@ -73,6 +73,7 @@ pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>, Aws
 
     Ok(Some(Role {
         name: name.to_owned(),
+        path: role.path,
         // IAM omits an empty description.
         description: role.description.unwrap_or_default(),
         trust_policy,
@@ -90,6 +91,7 @@ pub async fn create_role(clients: &Clients, role: &Role) -> Result<String, AwsEr
         .iam
         .create_role()
         .role_name(&role.name)
+        .path(&role.path)
         .assume_role_policy_document(role.trust_policy.to_json())
         .set_tags(tag_list(OP, &role.tags)?);
     // An empty description is the same as none; leave it out rather than send "".
@@ -337,24 +339,25 @@ fn parse_policy(operation: &'static str, text: &str) -> Result<PolicyDocument, A
     PolicyDocument::from_iam(text).map_err(|e| AwsError::local(SERVICE, operation, e.to_string()))
 }
 
-/// Names of the roles whose name starts with `prefix` (paginated).
-pub async fn list_role_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+/// Names of the roles under the IAM path `path_prefix` (paginated). IAM filters by
+/// path itself, so the calls made grow with the roles under that path only, not with
+/// the account's other roles.
+pub async fn list_role_names(
+    clients: &Clients,
+    path_prefix: &str,
+) -> Result<Vec<String>, AwsError> {
     let mut names = Vec::new();
     let mut marker = None;
     loop {
         let page = clients
             .iam
             .list_roles()
+            .path_prefix(path_prefix)
             .set_marker(marker.take())
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoles", e))?;
-        names.extend(
-            page.roles
-                .into_iter()
-                .map(|r| r.role_name)
-                .filter(|n| n.starts_with(prefix)),
-        );
+        names.extend(page.roles.into_iter().map(|r| r.role_name));
         if !page.is_truncated || page.marker.is_none() {
             break;
         }

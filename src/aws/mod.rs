@@ -10,6 +10,7 @@ pub mod retry;
 pub mod s3;
 pub mod sesv2;
 pub mod sts;
+pub mod tagging;
 
 pub use config::{AwsSettings, Clients, StaticCredentials, connect};
 pub use error::{AwsError, ErrorKind};

@@ -12,8 +12,8 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Plan};
 use crate::resources::{
-    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes, Role, Target,
-    arn,
+    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes, Role,
+    StreamFailure, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -25,11 +25,16 @@ pub enum Work {
     DeleteBucket(String),
     CreateRole(Role),
     UpdateRole(Role, Role),
+    /// IAM cannot move a role to another path: delete it, create it again.
+    ReplaceRole(String, Role),
     DeleteRole(String),
     CreateStream(DeliveryStream),
     UpdateStream(DeliveryStream, DeliveryStream),
-    ReplaceStream(String, DeliveryStream),
-    DeleteStream(String),
+    /// The old stream's name, the new stream, and whether the old one must be deleted
+    /// by force (it is `DELETING_FAILED`).
+    ReplaceStream(String, DeliveryStream, bool),
+    /// The stream's name and whether to force its deletion.
+    DeleteStream(String, bool),
     CreateSet(ConfigurationSet),
     UpdateSet(String, ConfigurationSet, ConfigurationSet),
     DeleteSet(String),
@@ -58,27 +63,23 @@ impl StepRunner<Work> for AwsRunner {
             Work::DeleteBucket(name) => aws::s3::delete_bucket(c, name).await,
             Work::CreateRole(r) => aws::iam::create_role(c, r).await.map(|_| ()),
             Work::UpdateRole(have, want) => aws::iam::update_role(c, have, want).await,
+            Work::ReplaceRole(old, want) => {
+                aws::iam::delete_role(c, old).await?;
+                aws::iam::create_role(c, want).await.map(|_| ())
+            }
             Work::DeleteRole(name) => aws::iam::delete_role(c, name).await,
-            Work::CreateStream(s) => retry(p, "create stream", || {
-                aws::firehose::create_delivery_stream(c, s)
-            })
-            .await
-            .map(|_| ()),
+            Work::CreateStream(s) => create_stream(c, p, s).await,
             Work::UpdateStream(have, want) => {
                 retry(p, "update stream", || {
                     aws::firehose::update_delivery_stream(c, have, want)
                 })
                 .await
             }
-            Work::ReplaceStream(old, want) => {
-                aws::firehose::delete_delivery_stream(c, old).await?;
-                retry(p, "create stream", || {
-                    aws::firehose::create_delivery_stream(c, want)
-                })
-                .await
-                .map(|_| ())
+            Work::ReplaceStream(old, want, force) => {
+                delete_stream(c, old, *force).await?;
+                create_stream(c, p, want).await
             }
-            Work::DeleteStream(name) => aws::firehose::delete_delivery_stream(c, name).await,
+            Work::DeleteStream(name, force) => delete_stream(c, name, *force).await,
             Work::CreateSet(s) => aws::sesv2::create_configuration_set(c, s).await,
             Work::UpdateSet(set_arn, have, want) => {
                 aws::sesv2::update_configuration_set(c, set_arn, have, want).await
@@ -104,6 +105,27 @@ impl StepRunner<Work> for AwsRunner {
             }
         }
     }
+}
+
+/// Only CreateDeliveryStream is retried (while the stream's role propagates); the wait
+/// for ACTIVE is outside the retry, so a throttled wait never sends the create again.
+async fn create_stream(
+    c: &Clients,
+    p: RetryPolicy,
+    stream: &DeliveryStream,
+) -> Result<(), AwsError> {
+    retry(p, "create stream", || {
+        aws::firehose::start_create(c, stream)
+    })
+    .await?;
+    aws::firehose::wait_until_active(c, &stream.name, &aws::firehose::WaitPolicy::DEFAULT)
+        .await
+        .map(|_| ())
+}
+
+async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsError> {
+    aws::firehose::delete_delivery_stream_with(c, name, &aws::firehose::WaitPolicy::DEFAULT, force)
+        .await
 }
 
 /// Order of deletes: what references others goes first.
@@ -142,9 +164,11 @@ pub fn steps(
                 .get(key)
                 .map(|b| Work::DeleteBucket(b.name.clone())),
             ("iam_role", Action::Create) => desired.roles.get(key).cloned().map(Work::CreateRole),
-            ("iam_role", Action::Update | Action::Replace) => {
+            ("iam_role", Action::Update) => {
                 pair(&observed.roles, &desired.roles, key).map(|(a, b)| Work::UpdateRole(a, b))
             }
+            ("iam_role", Action::Replace) => pair(&observed.roles, &desired.roles, key)
+                .map(|(a, b)| Work::ReplaceRole(a.name, b)),
             ("iam_role", Action::Delete) => Some(Work::DeleteRole(key.to_owned())),
             ("firehose_stream", Action::Create) => {
                 desired.streams.get(key).cloned().map(Work::CreateStream)
@@ -152,11 +176,16 @@ pub fn steps(
             ("firehose_stream", Action::Update) => pair(&observed.streams, &desired.streams, key)
                 .map(|(a, b)| Work::UpdateStream(a, b)),
             ("firehose_stream", Action::Replace) => pair(&observed.streams, &desired.streams, key)
-                .map(|(a, b)| Work::ReplaceStream(a.name, b)),
-            ("firehose_stream", Action::Delete) => observed
-                .streams
-                .get(key)
-                .map(|s| Work::DeleteStream(s.name.clone())),
+                .map(|(a, b)| {
+                    let force = a.failed == Some(StreamFailure::DeletingFailed);
+                    Work::ReplaceStream(a.name, b, force)
+                }),
+            ("firehose_stream", Action::Delete) => observed.streams.get(key).map(|s| {
+                Work::DeleteStream(
+                    s.name.clone(),
+                    s.failed == Some(StreamFailure::DeletingFailed),
+                )
+            }),
             ("configuration_set", Action::Create) => desired
                 .configuration_sets
                 .get(key)
@@ -245,7 +274,7 @@ pub fn steps(
         |role_arn: &str| format!("iam_role.{}", role_arn.rsplit('/').next().unwrap_or(""));
     for step in steps.iter_mut() {
         let needs: Vec<String> = match &step.work {
-            Work::CreateStream(s) | Work::UpdateStream(_, s) | Work::ReplaceStream(_, s) => {
+            Work::CreateStream(s) | Work::UpdateStream(_, s) | Work::ReplaceStream(_, s, _) => {
                 let mut n = vec![role_address(&s.role_arn)];
                 if let Some(logical) =
                     arn::bucket_name(&s.bucket_arn).and_then(|b| bucket_by_name.get(b))

@@ -1,7 +1,10 @@
 //! Observed state: what AWS has now for every desired resource, plus resources tagged
 //! as the stack's that the spec no longer has. Reads run concurrently, bounded per
-//! service (Firehose allows 5 control-plane calls per second per account), and each
-//! list is read once.
+//! service (Firehose allows 5 control-plane calls per second per account).
+//!
+//! Only what the spec names (read by name) and what carries the stack's tag (found by
+//! `aws::tagging::discover`) is read: other teams' resources in a shared account are
+//! never listed or read, so they cannot break or slow a command.
 
 use std::sync::Arc;
 
@@ -133,11 +136,13 @@ pub async fn observe(
         );
     }
 
-    // Resources the stack owns that the spec no longer has: one list per service, then
-    // a read of each candidate (its tags say whether it is ours).
-    let stream_names = aws::firehose::list_delivery_streams(clients).await?;
+    // Resources the stack owns that the spec no longer has: found by the stack's tag
+    // (and its IAM path), never by listing everything in the account, so other teams'
+    // resources cost no calls. Each candidate is then read in full like the rest.
+    let discovery = aws::tagging::discover(clients, stack).await?;
     let wanted_streams: Vec<&str> = desired.streams.values().map(|s| s.name.as_str()).collect();
-    for name in stream_names
+    for name in discovery
+        .streams
         .into_iter()
         .filter(|n| !wanted_streams.contains(&n.as_str()))
     {
@@ -151,7 +156,7 @@ pub async fn observe(
             }),
         );
     }
-    for name in aws::sesv2::list_configuration_sets(clients).await? {
+    for name in discovery.configuration_sets {
         if desired.configuration_sets.contains_key(&name) {
             continue;
         }
@@ -165,7 +170,7 @@ pub async fn observe(
             }),
         );
     }
-    for name in aws::iam::list_role_names(clients, &format!("{stack}-")).await? {
+    for name in discovery.roles {
         if desired.roles.contains_key(&name) {
             continue;
         }

@@ -66,6 +66,23 @@ def test_firehose_fault_is_a_json_error(emulator: Emulator) -> None:
     assert (code, status) == ("AccessDeniedException", 403)
 
 
+def test_a_fault_can_wait_for_another_call(emulator: Emulator) -> None:
+    firehose = make_client(emulator, "firehose")
+    inject(
+        emulator,
+        service="firehose",
+        operation="ListDeliveryStreams",
+        error="ThrottlingException",
+        after="DescribeDeliveryStream",
+    )
+    firehose.list_delivery_streams()  # not yet due
+    with pytest.raises(firehose.exceptions.ResourceNotFoundException):
+        firehose.describe_delivery_stream(DeliveryStreamName="none")
+    code, status, _ = error_of(firehose.list_delivery_streams)
+    assert (code, status) == ("ThrottlingException", 400)
+    firehose.list_delivery_streams()
+
+
 def test_sts_and_given_status(emulator: Emulator) -> None:
     sts = make_client(emulator, "sts")
     inject(emulator, service="sts", operation="GetCallerIdentity", error="ExpiredToken", status=400, message="gone")
@@ -80,6 +97,7 @@ def test_sts_and_given_status(emulator: Emulator) -> None:
         ({"service": "iam", "operation": "GetRole", "error": "not a code"}, "error must be an AWS error code"),
         ({"operation": "GetConfigurationSet", "error": "AccessDenied"}, "unknown SES v2 error"),
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "status": 200}, "status"),
+        ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "after": "Nope"}, "after"),
     ],
 )
 def test_bad_fault_specs_are_refused(emulator: Emulator, fault: dict[str, Any], problem: str) -> None:

@@ -56,6 +56,7 @@ async fn bucket_and_role(clients: &Clients, suffix: &str) -> (String, String) {
 fn stream(name: &str, bucket_arn: &str, role_arn: &str) -> DeliveryStream {
     DeliveryStream {
         name: name.into(),
+        failed: None,
         bucket_arn: bucket_arn.into(),
         role_arn: role_arn.into(),
         prefix: String::new(),
@@ -111,6 +112,7 @@ async fn delivery_stream_lifecycle() {
         // Every field changes.
         DeliveryStream {
             name: name.into(),
+            failed: None,
             bucket_arn: bucket_b.clone(),
             role_arn: role_b.clone(),
             prefix: "ses/!{timestamp:yyyy/MM/dd}/".into(),
@@ -154,7 +156,7 @@ async fn delivery_stream_lifecycle() {
         firehose::list_delivery_streams(&clients).await.unwrap(),
         vec![name.to_owned()]
     );
-    firehose::delete_delivery_stream_with(&clients, name, &FAST)
+    firehose::delete_delivery_stream_with(&clients, name, &FAST, false)
         .await
         .unwrap();
     assert_eq!(
@@ -226,7 +228,7 @@ async fn firehose_error_kinds() {
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
-    let err = firehose::delete_delivery_stream_with(&clients, "missing", &FAST)
+    let err = firehose::delete_delivery_stream_with(&clients, "missing", &FAST, false)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");

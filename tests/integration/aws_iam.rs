@@ -40,6 +40,7 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
 fn role(name: &str) -> Role {
     Role {
         name: name.to_owned(),
+        path: "/sesinfra/prod/".to_owned(),
         description: "SES writes sending events to Firehose".to_owned(),
         trust_policy: trust("ses.amazonaws.com"),
         attached_policies: Default::default(),
@@ -71,7 +72,10 @@ async fn role_create_read_update_delete() {
     let created = role("sesinfra-ses-to-firehose");
     assert_eq!(get_role(&clients, &created.name).await.unwrap(), None);
     let arn = create_role(&clients, &created).await.unwrap();
-    assert!(arn.ends_with(":role/sesinfra-ses-to-firehose"), "{arn}");
+    assert!(
+        arn.ends_with(":role/sesinfra/prod/sesinfra-ses-to-firehose"),
+        "{arn}"
+    );
     assert_eq!(read(&clients, &created.name).await, created);
 
     // Every field changes: trust policy, description, one inline policy changed, one
@@ -186,17 +190,19 @@ async fn deleting_a_missing_role_is_not_found() {
 }
 
 #[tokio::test]
-async fn roles_are_listed_by_name_prefix() {
+async fn roles_are_listed_by_path_prefix() {
     let emulator = Emulator::start();
     let clients = emulator.clients().await;
-    for name in [
-        "stack-a-ses-h",
-        "stack-a-firehose-h",
-        "stack-ab-ses-h",
-        "other-role",
+    for (name, path) in [
+        ("stack-a-ses-h", "/sesinfra/stack-a/"),
+        ("stack-a-firehose-h", "/sesinfra/stack-a/"),
+        ("stack-ab-ses-h", "/sesinfra/stack-ab/"),
+        ("stack-a-legacy", "/"),
+        ("other-role", "/"),
     ] {
         let role = Role {
             name: name.to_owned(),
+            path: path.to_owned(),
             description: String::new(),
             trust_policy: trust("ses.amazonaws.com"),
             attached_policies: Default::default(),
@@ -205,7 +211,7 @@ async fn roles_are_listed_by_name_prefix() {
         };
         create_role(&clients, &role).await.unwrap();
     }
-    let mut names = sesinfra::aws::iam::list_role_names(&clients, "stack-a-")
+    let mut names = sesinfra::aws::iam::list_role_names(&clients, "/sesinfra/stack-a/")
         .await
         .unwrap();
     names.sort();

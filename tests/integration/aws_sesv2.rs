@@ -362,7 +362,7 @@ async fn destination_lifecycle(steps: Vec<EventDestination>) {
 fn firehose_target(stream: &str, role: &str) -> Target {
     Target::Firehose {
         delivery_stream_arn: arn::delivery_stream("aws", REGION, ACCOUNT, stream),
-        iam_role_arn: arn::role("aws", ACCOUNT, role),
+        iam_role_arn: arn::role("aws", ACCOUNT, "/", role),
     }
 }
 

@@ -369,7 +369,7 @@ async fn destroy_leaves_only_the_retained_bucket() {
             .is_empty()
     );
     assert!(
-        sesinfra::aws::iam::list_role_names(&clients, "e2e-")
+        sesinfra::aws::iam::list_role_names(&clients, "/sesinfra/e2e/")
             .await
             .unwrap()
             .is_empty()
@@ -443,9 +443,8 @@ async fn an_identity_managed_by_another_stack_is_a_clash() {
             .any(|t| t.key == "sesinfra:stack" && t.value == "e2e"),
         "the identity records its stack: {tags:?}"
     );
-    let other = spec_dir(
-        "version: 1\nstack: other\nregion: eu-west-1\nidentities:\n  example.com: {}\n",
-    );
+    let other =
+        spec_dir("version: 1\nstack: other\nregion: eu-west-1\nidentities:\n  example.com: {}\n");
     emulator
         .sesinfra()
         .current_dir(other.path())

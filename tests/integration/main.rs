@@ -8,6 +8,7 @@ mod aws_sesv2;
 mod aws_sts;
 mod ci_examples;
 mod cli;
+mod discovery;
 mod drift;
 mod emulator_extension;
 mod engine;

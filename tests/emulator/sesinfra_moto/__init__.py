@@ -6,13 +6,17 @@ first request.  Each module documents the defects it fixes:
 * sesv2.py      SES v2 operations moto lacks, SES v2 behaviour fixes
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
+* tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
 * control.py    /_sesinfra/ endpoints: health check and fault injection
+* journal.py    /_sesinfra/requests: every AWS request received, in order
+* population.py /_sesinfra/ endpoints staging a shared account: foreign
+                resources in bulk, streams of any kind and state, Firehose faults
 * validation.py input validation against botocore's service model
 """
 
 from __future__ import annotations
 
-from . import firehose, s3, sesv2
+from . import firehose, s3, sesv2, tagging
 from .control import ControlMiddleware
 
 __all__ = ["ControlMiddleware", "install"]
@@ -23,3 +27,4 @@ def install() -> None:
     sesv2.install()
     s3.install()
     firehose.install()
+    tagging.install()

@@ -1,12 +1,17 @@
 """Control endpoints of the emulator, outside any AWS API: health and fault injection.
 
+The request journal (`/_sesinfra/requests`) lives in journal.py, the staging of
+a shared account (foreign resources, stream states, Firehose faults) in
+population.py; this middleware routes to them.
+
 Real AWS can throttle, deny access (`AccessDenied`) or fail in ways a local
 emulator never would on its own.  Tests queue such failures here and the next
 matching call answers with that error instead of running:
 
     POST   /_sesinfra/faults   {"service": "iam", "operation": "GetRole",
                                 "error": "AccessDenied", "count": 2,
-                                "message": "optional", "status": 403}
+                                "message": "optional", "status": 403,
+                                "after": "CreateRole"}
     GET    /_sesinfra/faults   -> the queued faults
     DELETE /_sesinfra/faults   -> drop all queued faults
     GET    /_sesinfra/health   -> 200 "ok" (the launcher's readiness probe)
@@ -18,8 +23,11 @@ answer is what the model says that error looks like.  For the other services
 `error` is any AWS error code (AccessDenied is not a modelled shape but the most
 common answer of all); the HTTP status is the shape's if it is modelled, else
 `status`, else 403 for access errors and 400 for the rest, and the body is the
-service protocol's error document (query XML, rest-xml, JSON 1.1).  moto's own
-`POST /moto-api/reset` also drops queued faults.
+service protocol's error document (query XML, rest-xml, JSON 1.1).  With
+`after` (an operation of the same service) the fault is due only once a call of
+that operation was received, e.g. throttled describes after a create.  Every
+call is still recorded in the request journal.  moto's own `POST /moto-api/reset`
+also drops queued faults.
 """
 
 from __future__ import annotations
@@ -33,30 +41,33 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from .operations import identify
+from . import journal, population
 
 PREFIX = "/_sesinfra/"
 
 _lock = threading.Lock()
 _faults: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (service, operation) -> queued faults
+_seen: set[tuple[str, str]] = set()  # (service, operation) called since the last reset
 
 
 def take_fault(operation: str, service: str = "sesv2") -> dict[str, Any] | None:
     """Pop the next fault queued for an operation, if any."""
     with _lock:
-        queue = _faults.get((service, operation))
-        if not queue:
+        queue = _faults.get((service, operation), [])
+        due = [f for f in queue if f["after"] is None or (service, f["after"]) in _seen]
+        if not due:
             return None
-        fault = queue[0]
+        fault = due[0]
         fault["count"] -= 1
         if fault["count"] <= 0:
-            queue.pop(0)
+            queue.remove(fault)
         return dict(fault)
 
 
 def clear_faults() -> None:
     with _lock:
         _faults.clear()
+        _seen.clear()
 
 
 def _add_fault(spec: Any) -> str | None:
@@ -88,6 +99,9 @@ def _add_fault(spec: Any) -> str | None:
         status = 403 if "AccessDenied" in error or error == "UnauthorizedOperation" else 400
     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         return "status must be an HTTP error status"
+    after = spec.get("after")
+    if after is not None and after not in model.operation_names:
+        return f"unknown {service} operation in after: {after!r}"
     message = spec.get("message") or _default_message(service, operation, error)
     with _lock:
         _faults.setdefault((service, operation), []).append(
@@ -99,6 +113,7 @@ def _add_fault(spec: Any) -> str | None:
                 "message": message,
                 "status": status,
                 "protocol": model.protocol,
+                "after": after,
             }
         )
     return None
@@ -161,16 +176,19 @@ class ControlMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/moto-api/reset" and method == "POST":
             clear_faults()
+            journal.clear()
         if not path.startswith(PREFIX):
-            if _faults:
-                called = identify(environ)
+            entry = journal.record(environ)
+            if entry and entry["service"] and entry["operation"]:
+                called = (entry["service"], entry["operation"])
+                with _lock:
+                    _seen.add(called)
                 # SES v2 faults are answered inside moto's SES v2 responses (sesv2.py).
-                if called is not None and called[0] != "sesv2":
-                    fault = take_fault(called[1], called[0])
-                    if fault is not None:
-                        status, headers, body = _fault_response(fault, method)
-                        start_response(status, headers)
-                        return [body]
+                fault = take_fault(called[1], called[0]) if called[0] != "sesv2" and _faults else None
+                if fault is not None:
+                    status, headers, body = _fault_response(fault, method)
+                    start_response(status, headers)
+                    return [body]
             return self.app(environ, start_response)
 
         def answer(status: str, payload: Any) -> list[bytes]:
@@ -197,4 +215,20 @@ class ControlMiddleware:
             if problem:
                 return answer("400 Bad Request", {"message": problem})
             return answer("200 OK", {})
+        if name == "requests" and method == "GET":
+            return answer("200 OK", journal.entries())
+        if name == "requests" and method == "DELETE":
+            journal.clear()
+            return answer("200 OK", {})
+        spec = None
+        if method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                spec = json.loads(environ["wsgi.input"].read(length) or b"null")
+            except (ValueError, KeyError):
+                return answer("400 Bad Request", {"message": "body must be JSON"})
+        handled = population.handle(name, method, spec)
+        if handled is not None:
+            code, payload = handled
+            return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)
         return answer("404 Not Found", {"message": f"no such control endpoint: {method} {path}"})

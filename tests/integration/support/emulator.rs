@@ -112,6 +112,56 @@ impl Emulator {
             .expect("a count")
     }
 
+    /// Calls a control endpoint (`/_sesinfra/<name>`) with an optional JSON body;
+    /// panics unless it answers 200. Returns the answer's JSON.
+    pub fn control(
+        &self,
+        method: &str,
+        name: &str,
+        body: Option<&serde_json::Value>,
+    ) -> serde_json::Value {
+        let out = std::process::Command::new(super::venv().join("bin/python"))
+            .args([
+                "-c",
+                "import sys, urllib.request\n\
+                 data = sys.argv[3].encode() if sys.argv[3] else None\n\
+                 r = urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1]), timeout=120)\n\
+                 sys.stdout.write(r.read().decode())",
+            ])
+            .arg(method)
+            .arg(format!("{}/_sesinfra/{name}", self.endpoint))
+            .arg(body.map(|b| b.to_string()).unwrap_or_default())
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{method} /_sesinfra/{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("control endpoint answers JSON")
+    }
+
+    /// The AWS requests received since the journal was last cleared, in order, as
+    /// (service, operation).
+    pub fn requests(&self) -> Vec<(String, String)> {
+        let entries = self.control("GET", "requests", None);
+        entries
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|e| {
+                (
+                    e["service"].as_str().unwrap_or("?").to_owned(),
+                    e["operation"].as_str().unwrap_or("?").to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn clear_requests(&self) {
+        self.control("DELETE", "requests", None);
+    }
+
     /// Makes the next `count` calls of an SES v2 operation fail with `error` (the
     /// extension's fault injection).
     pub fn inject_fault(&self, operation: &str, error: &str, count: u32) {

@@ -1,0 +1,160 @@
+//! Discovery: which resources in the account belong to a stack, found by its tag.
+//!
+//! A shared account holds other teams' configuration sets, Firehose streams of every
+//! destination type and thousands of roles. Listing every set or stream and reading
+//! each one to look at its tags costs calls in proportion to what is *not* ours, and
+//! fails on what sesinfra cannot read. Instead:
+//!
+//! - The Resource Groups Tagging API (`tag:GetResources`) answers, in one paginated
+//!   call across services, exactly the resources carrying `sesinfra:stack = <stack>`,
+//!   filtered to SES configuration sets, SES identities and Firehose delivery streams
+//!   (resource types `ses:configuration-set`, `ses:identity`,
+//!   `firehose:deliverystream`: the service and resource type as written in the ARN,
+//!   as the API reference defines them).
+//! - IAM roles are global and not covered by that regional API; sesinfra puts the
+//!   roles it generates under the IAM path `/sesinfra/<stack>/`, and `ListRoles` with
+//!   that `PathPrefix` returns only them.
+//!
+//! Both cost a number of calls that grows with the stack's own resources only. The
+//! Tagging API is eventually consistent and only a hint: the engine still reads each
+//! candidate from its service and checks its tag there before acting on it.
+
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+
+use super::{AwsError, Clients};
+use crate::resources::{STACK_TAG, arn};
+
+const SERVICE: &str = "tagging";
+
+/// The Tagging API's resource types sesinfra asks for.
+pub const CONFIGURATION_SET_TYPE: &str = "ses:configuration-set";
+pub const IDENTITY_TYPE: &str = "ses:identity";
+pub const DELIVERY_STREAM_TYPE: &str = "firehose:deliverystream";
+
+/// The API's maximum page size.
+const PAGE_SIZE: i32 = 100;
+
+/// Names of the resources that carry a stack's tag (or, for roles, live under its
+/// IAM path), by kind; each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    pub configuration_sets: Vec<String>,
+    /// SES identities (domains and addresses) tagged with the stack.
+    pub identities: Vec<String>,
+    pub streams: Vec<String>,
+    pub roles: Vec<String>,
+}
+
+/// Everything of `stack` in the clients' region (roles: in the account).
+pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsError> {
+    const OP: &str = "GetResources";
+    let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
+    let mut found = Discovery::default();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .tagging
+            .get_resources()
+            .tag_filters(filter.clone())
+            .resource_type_filters(CONFIGURATION_SET_TYPE)
+            .resource_type_filters(IDENTITY_TYPE)
+            .resource_type_filters(DELIVERY_STREAM_TYPE)
+            .resources_per_page(PAGE_SIZE)
+            .set_pagination_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+        for mapping in out.resource_tag_mapping_list.unwrap_or_default() {
+            let Some(resource_arn) = mapping.resource_arn else {
+                continue;
+            };
+            match classify(&resource_arn) {
+                Some(Kind::ConfigurationSet(name)) => found.configuration_sets.push(name),
+                Some(Kind::Identity(name)) => found.identities.push(name),
+                Some(Kind::Stream(name)) => found.streams.push(name),
+                None => {
+                    return Err(AwsError::local(
+                        SERVICE,
+                        OP,
+                        format!("AWS returned `{resource_arn}`, which is not of a type asked for"),
+                    ));
+                }
+            }
+        }
+        // AWS ends with an empty token (`""`); a missing one ends too. A page may be
+        // empty and still have a token: follow it.
+        match out.pagination_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    found.roles = super::iam::list_role_names(clients, &arn::role_path(stack)).await?;
+    for list in [
+        &mut found.configuration_sets,
+        &mut found.identities,
+        &mut found.streams,
+        &mut found.roles,
+    ] {
+        list.sort();
+        list.dedup();
+    }
+    Ok(found)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    ConfigurationSet(String),
+    Identity(String),
+    Stream(String),
+}
+
+/// The kind and name of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/NAME`.
+fn classify(resource_arn: &str) -> Option<Kind> {
+    let mut parts = resource_arn.splitn(6, ':');
+    let (_, _, service, _, _, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let (kind, name) = resource.split_once('/')?;
+    if name.is_empty() {
+        return None;
+    }
+    let name = name.to_owned();
+    match (service, kind) {
+        ("ses", "configuration-set") => Some(Kind::ConfigurationSet(name)),
+        ("ses", "identity") => Some(Kind::Identity(name)),
+        ("firehose", "deliverystream") => Some(Kind::Stream(name)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_are_classified_by_service_and_type() {
+        assert_eq!(
+            classify("arn:aws:ses:eu-west-1:1:configuration-set/Main"),
+            Some(Kind::ConfigurationSet("Main".into()))
+        );
+        assert_eq!(
+            classify("arn:aws-cn:ses:cn-north-1:1:identity/user@example.com"),
+            Some(Kind::Identity("user@example.com".into()))
+        );
+        assert_eq!(
+            classify("arn:aws:firehose:eu-west-1:1:deliverystream/s"),
+            Some(Kind::Stream("s".into()))
+        );
+        assert_eq!(classify("arn:aws:ses:eu-west-1:1:contact-list/x"), None);
+        assert_eq!(
+            classify("arn:aws:firehose:eu-west-1:1:deliverystream/"),
+            None
+        );
+        assert_eq!(classify("not an arn"), None);
+    }
+}
