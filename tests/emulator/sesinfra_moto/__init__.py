@@ -12,7 +12,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import firehose, s3, sesv2
+from . import firehose, s3, s3_buckets, sesv2
 from .control import ControlMiddleware
 
 __all__ = ["ControlMiddleware", "install"]
@@ -22,4 +22,5 @@ def install() -> None:
     """Apply every patch (idempotent)."""
     sesv2.install()
     s3.install()
+    s3_buckets.install()
     firehose.install()

@@ -10,6 +10,7 @@ next matching SES v2 call answers with that error instead of running:
     GET    /_sesinfra/faults   -> the queued faults
     DELETE /_sesinfra/faults   -> drop all queued faults
     GET    /_sesinfra/health   -> 200 "ok" (the launcher's readiness probe)
+    /_sesinfra/s3-faults        -> S3 bucket sub-resource faults (s3_faults.py)
 
 `operation` is an SES v2 operation name from the service model and `error` one
 of that model's error shapes, so the answer (status, header, body) is exactly
@@ -24,6 +25,8 @@ import threading
 from typing import Any, Callable, Iterable
 
 import botocore.session
+
+from . import s3_faults
 
 PREFIX = "/_sesinfra/"
 
@@ -82,7 +85,11 @@ class ControlMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/moto-api/reset" and method == "POST":
             clear_faults()
+            s3_faults.clear()
         if not path.startswith(PREFIX):
+            injected = s3_faults.intercept(environ, start_response)
+            if injected is not None:
+                return injected
             return self.app(environ, start_response)
 
         def answer(status: str, payload: Any) -> list[bytes]:
@@ -93,6 +100,8 @@ class ControlMiddleware:
         name = path[len(PREFIX):]
         if name == "health":
             return answer("200 OK", "ok")
+        if name == "s3-faults":
+            return s3_faults.control(method, environ, answer)
         if name == "faults" and method == "GET":
             with _lock:
                 return answer("200 OK", [f for queue in _faults.values() for f in queue])
