@@ -34,9 +34,11 @@ async fn bucket_create_read_update_delete() {
         versioning: true,
         encryption: BucketEncryption::Kms {
             key_arn: KEY_A.to_owned(),
+            bucket_key: true,
         },
         block_public_access: true,
         expire_after_days: Some(30),
+        noncurrent_expire_after_days: Some(10),
         tags: tags(&[("sesinfra:stack", "prod"), ("team", "mail")]),
     };
     assert_eq!(get_bucket(&clients, &created.name).await.unwrap(), None);
@@ -51,6 +53,7 @@ async fn bucket_create_read_update_delete() {
         encryption: BucketEncryption::SseS3,
         block_public_access: false,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     update_bucket(&clients, &created, &off).await.unwrap();
@@ -61,9 +64,11 @@ async fn bucket_create_read_update_delete() {
         versioning: true,
         encryption: BucketEncryption::Kms {
             key_arn: KEY_B.to_owned(),
+            bucket_key: false,
         },
         block_public_access: true,
         expire_after_days: Some(7),
+        noncurrent_expire_after_days: Some(3),
         tags: tags(&[("owner", "ops")]),
         ..off.clone()
     };
@@ -73,6 +78,7 @@ async fn bucket_create_read_update_delete() {
     // Values changed in place (not only switched on or off).
     let changed = Bucket {
         expire_after_days: Some(90),
+        noncurrent_expire_after_days: Some(60),
         tags: tags(&[("owner", "mail"), ("cost", "42")]),
         ..on.clone()
     };
@@ -100,6 +106,7 @@ async fn new_bucket_with_defaults_reads_back_equal() {
         encryption: BucketEncryption::SseS3,
         block_public_access: false,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -120,6 +127,7 @@ async fn expiration_keeps_lifecycle_rules_of_others() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -178,6 +186,7 @@ async fn bucket_with_objects_is_not_empty() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -236,6 +245,7 @@ async fn creating_an_existing_bucket_is_already_exists() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
