@@ -11,6 +11,7 @@ mod cli;
 mod drift;
 mod emulator_extension;
 mod engine;
+mod engine_buckets;
 mod examples;
 mod fixtures;
 mod readme;
