@@ -743,6 +743,33 @@ mod tests {
     }
 
     #[test]
+    fn noncurrent_expiry_defaults_to_the_expiry_on_versioned_buckets_only() {
+        let noncurrent = |bucket: &str| {
+            let text = format!(
+                "version: 1\nstack: mail\nbuckets: {{h: {{name: ses-bucket-1, {bucket}}}}}\n"
+            );
+            derive(&model(&text), &env()).buckets["h"].noncurrent_expire_after_days
+        };
+        assert_eq!(
+            noncurrent("versioning: true, lifecycle: {expire_after_days: 9}"),
+            Some(9)
+        );
+        assert_eq!(noncurrent("lifecycle: {expire_after_days: 9}"), None);
+        assert_eq!(
+            noncurrent(
+                "versioning: true, lifecycle: {expire_after_days: 9, noncurrent_expire_after_days: 2}"
+            ),
+            Some(2)
+        );
+        // After versioning is suspended the rule still cleans up the old versions.
+        assert_eq!(
+            noncurrent("lifecycle: {expire_after_days: 9, noncurrent_expire_after_days: 2}"),
+            Some(2)
+        );
+        assert_eq!(noncurrent("versioning: true"), None);
+    }
+
+    #[test]
     fn hundreds_of_sets_fit_iam_trust_policy_limits() {
         let d = derive(&model(&history(500)), &env());
         let ses_roles: Vec<&Role> = d

@@ -102,9 +102,9 @@ pub struct Lifecycle {
     /// Objects expire this many days after creation (1 or more).
     #[schemars(range(min = 1))]
     pub expire_after_days: u32,
-    /// Versioned buckets: noncurrent object versions are deleted this many days after
-    /// they become noncurrent (1 or more). Default: `expire_after_days` when versioning
-    /// is on. Not allowed on an unversioned bucket.
+    /// Noncurrent object versions are deleted this many days after they become
+    /// noncurrent (1 or more). Default: `expire_after_days` on a versioned bucket, none
+    /// on an unversioned one (set it there to clean up after suspending versioning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub noncurrent_expire_after_days: Option<u32>,

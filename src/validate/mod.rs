@@ -377,31 +377,24 @@ impl Checker {
                         "use 1 or more days, or remove `lifecycle:`",
                     );
                 }
-                match l.noncurrent_expire_after_days {
-                    Some(0) => self.error(
+                if l.noncurrent_expire_after_days == Some(0) {
+                    self.error(
                         &path.key("lifecycle").key("noncurrent_expire_after_days"),
                         Focus::Value,
                         "noncurrent versions cannot expire after 0 days",
-                        "use 1 or more days, or remove the key (it defaults to `expire_after_days`)",
-                    ),
-                    Some(_) if !versioning && !existing => self.error(
-                        &path.key("lifecycle").key("noncurrent_expire_after_days"),
-                        Focus::Key,
-                        "`noncurrent_expire_after_days` has no effect on an unversioned bucket",
-                        "set `versioning: true`, or remove the key",
-                    ),
-                    _ => {}
+                        "use 1 or more days, or remove the key (it defaults to `expire_after_days` on a versioned bucket)",
+                    );
                 }
             }
             let expire_after_days = b.lifecycle.as_ref().map(|l| l.expire_after_days);
-            let noncurrent_expire_after_days = if versioning {
-                b.lifecycle
-                    .as_ref()
-                    .and_then(|l| l.noncurrent_expire_after_days)
-                    .or(expire_after_days)
-            } else {
-                None
-            };
+            // Given: always written (after versioning is suspended it still cleans up the
+            // versions kept from before). Omitted: the current-version expiry on a
+            // versioned bucket, nothing on an unversioned one.
+            let noncurrent_expire_after_days = b
+                .lifecycle
+                .as_ref()
+                .and_then(|l| l.noncurrent_expire_after_days)
+                .or(if versioning { expire_after_days } else { None });
             out.insert(
                 logical.clone(),
                 model::Bucket {
