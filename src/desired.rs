@@ -63,12 +63,17 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 versioning: b.versioning,
                 encryption: match &b.encryption {
                     model::Encryption::SseS3 => BucketEncryption::SseS3,
-                    model::Encryption::Kms { key_arn } => BucketEncryption::Kms {
+                    model::Encryption::Kms {
+                        key_arn,
+                        bucket_key,
+                    } => BucketEncryption::Kms {
                         key_arn: key_arn.clone(),
+                        bucket_key: *bucket_key,
                     },
                 },
                 block_public_access: b.block_public_access,
                 expire_after_days: b.expire_after_days,
+                noncurrent_expire_after_days: b.noncurrent_expire_after_days,
                 tags: with_logical(&tags, logical),
             },
         );
@@ -80,7 +85,13 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 Some(b) => (
                     arn::bucket(&env.partition, &b.name),
                     match &b.encryption {
-                        model::Encryption::Kms { key_arn } => Some(key_arn.clone()),
+                        model::Encryption::Kms {
+                            key_arn,
+                            bucket_key,
+                        } => Some(BucketKms {
+                            key_arn: key_arn.clone(),
+                            bucket_key: *bucket_key,
+                        }),
                         model::Encryption::SseS3 => None,
                     },
                 ),
@@ -97,8 +108,11 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                     &name,
                     &model.stack,
                     env,
-                    &bucket_arn,
-                    kms_key.as_deref(),
+                    &FirehoseWrites {
+                        bucket_arn: &bucket_arn,
+                        prefixes: [&s.prefix, &s.error_output_prefix],
+                        kms: kms_key.as_ref(),
+                    },
                     &tags,
                 );
                 let role_arn = arn::role(&env.partition, &env.account_id, &role.path, &name);
@@ -312,14 +326,52 @@ pub(crate) fn fnv1a(text: &str) -> u64 {
 
 const POLICY_VERSION: &str = "2012-10-17";
 
+/// The KMS key of a bucket a stream writes to.
+#[derive(Debug, Clone)]
+struct BucketKms {
+    key_arn: String,
+    bucket_key: bool,
+}
+
+/// Where a Firehose stream writes: what its role must be allowed.
+struct FirehoseWrites<'a> {
+    bucket_arn: &'a str,
+    /// The stream's prefix and error output prefix.
+    prefixes: [&'a str; 2],
+    kms: Option<&'a BucketKms>,
+}
+
+/// The values S3 puts in `kms:EncryptionContext:aws:s3:arn` when Firehose writes.
+/// With an S3 Bucket Key it is the bucket ARN (one data key per bucket); without, the
+/// object ARN, which starts with the bucket ARN and the static part of the prefix (up
+/// to its first `!{...}` expression). An empty static part (including Firehose's
+/// default `yyyy/MM/dd/HH/` layout for an empty prefix) means anywhere in the bucket.
+fn kms_encryption_contexts(writes: &FirehoseWrites<'_>, bucket_key: bool) -> Vec<String> {
+    if bucket_key {
+        return vec![writes.bucket_arn.to_owned()];
+    }
+    let statics: BTreeSet<&str> = writes
+        .prefixes
+        .iter()
+        .map(|p| p.find("!{").map_or(*p, |i| &p[..i]))
+        .collect();
+    if statics.contains("") {
+        return vec![format!("{}/*", writes.bucket_arn)];
+    }
+    statics
+        .into_iter()
+        .map(|s| format!("{}/{s}*", writes.bucket_arn))
+        .collect()
+}
+
 fn firehose_role(
     name: &str,
     stack: &str,
     env: &Environment,
-    bucket_arn: &str,
-    kms_key: Option<&str>,
+    writes: &FirehoseWrites<'_>,
     tags: &Tags,
 ) -> Role {
+    let bucket_arn = writes.bucket_arn;
     let trust = json!({
         "Version": POLICY_VERSION,
         "Statement": [{
@@ -341,15 +393,27 @@ fn firehose_role(
         ],
         "Resource": [bucket_arn, format!("{bucket_arn}/*")]
     })];
-    if let Some(key) = kms_key {
+    if let Some(kms) = writes.kms {
+        let via_service = format!("s3.{}.amazonaws.com", env.region);
+        let contexts = kms_encryption_contexts(writes, kms.bucket_key);
+        // Exactly what S3 asks for: the bucket ARN with a bucket key (compared exactly),
+        // else object ARNs under the stream's prefixes (wildcards).
+        let condition = if kms.bucket_key {
+            json!({"StringEquals": {
+                "kms:ViaService": via_service,
+                "kms:EncryptionContext:aws:s3:arn": contexts
+            }})
+        } else {
+            json!({
+                "StringEquals": {"kms:ViaService": via_service},
+                "StringLike": {"kms:EncryptionContext:aws:s3:arn": contexts}
+            })
+        };
         statements.push(json!({
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key,
-            "Condition": {
-                "StringEquals": {"kms:ViaService": format!("s3.{}.amazonaws.com", env.region)},
-                "StringLike": {"kms:EncryptionContext:aws:s3:arn": format!("{bucket_arn}/*")}
-            }
+            "Resource": kms.key_arn,
+            "Condition": condition
         }));
     }
     Role {
@@ -464,6 +528,7 @@ fn split_by_trust_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{Decision, Request};
     use crate::spec;
     use crate::validate::{self, Inputs};
 
@@ -548,6 +613,173 @@ mod tests {
                 .values()
                 .all(|s| s.tags[STACK_TAG] == "mail")
         );
+    }
+
+    /// The Firehose role's permissions for a stream writing under `ses/` (and the
+    /// default error prefix) to a bucket encrypted with key `k`.
+    fn kms_role_permissions(bucket_key: Option<bool>) -> PolicyDocument {
+        let bucket_key = bucket_key.map_or(String::new(), |b| format!(", bucket_key: {b}"));
+        let text = format!(
+            "version: 1\nstack: mail\nregion: eu-west-1\nbuckets: {{h: {{name: ses-111122223333, encryption: {{kms_key_arn: \"{KEY}\"{bucket_key}}}}}}}\nfirehose_streams: {{h: {{bucket: h, prefix: \"ses/!{{timestamp:yyyy/MM/dd}}/\"}}}}\n"
+        );
+        derive(&model(&text), &env()).roles["mail-firehose-h"].inline_policies["sesinfra"].clone()
+    }
+
+    const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/k";
+    const BUCKET_ARN: &str = "arn:aws:s3:::ses-111122223333";
+    const VIA_S3: (&str, &str) = ("kms:ViaService", "s3.eu-west-1.amazonaws.com");
+    const CONTEXT_KEY: &str = "kms:EncryptionContext:aws:s3:arn";
+
+    /// What S3 asks KMS for when Firehose writes an object: GenerateDataKey (and
+    /// Decrypt for multipart uploads) on the key, via S3, with the encryption context.
+    fn kms_decision(
+        policy: &PolicyDocument,
+        action: &str,
+        key: &str,
+        context: &[(&str, &str)],
+    ) -> Decision {
+        policy
+            .evaluate(&Request {
+                action,
+                resource: key,
+                context,
+            })
+            .expect("the evaluator understands the generated policy")
+    }
+
+    #[test]
+    fn kms_grant_with_a_bucket_key_allows_the_bucket_arn_context_only() {
+        for policy in [kms_role_permissions(None), kms_role_permissions(Some(true))] {
+            for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+                let ok = [VIA_S3, (CONTEXT_KEY, BUCKET_ARN)];
+                assert_eq!(kms_decision(&policy, action, KEY, &ok), Decision::Allow);
+                let denied: [&[(&str, &str)]; 5] = [
+                    // The object ARN: S3 does not send it when a bucket key is used.
+                    &[
+                        VIA_S3,
+                        (CONTEXT_KEY, "arn:aws:s3:::ses-111122223333/ses/2024/x"),
+                    ],
+                    &[VIA_S3, (CONTEXT_KEY, "arn:aws:s3:::other-bucket")],
+                    &[VIA_S3, (CONTEXT_KEY, "arn:aws:s3:::ses-111122223333-other")],
+                    &[(CONTEXT_KEY, BUCKET_ARN)],
+                    &[
+                        ("kms:ViaService", "s3.us-east-1.amazonaws.com"),
+                        (CONTEXT_KEY, BUCKET_ARN),
+                    ],
+                ];
+                for context in denied {
+                    assert_eq!(
+                        kms_decision(&policy, action, KEY, context),
+                        Decision::ImplicitDeny,
+                        "{context:?}"
+                    );
+                }
+                let other_key = "arn:aws:kms:eu-west-1:111122223333:key/other";
+                assert_eq!(
+                    kms_decision(&policy, action, other_key, &ok),
+                    Decision::ImplicitDeny
+                );
+            }
+            assert_eq!(
+                kms_decision(
+                    &policy,
+                    "kms:Encrypt",
+                    KEY,
+                    &[VIA_S3, (CONTEXT_KEY, BUCKET_ARN)]
+                ),
+                Decision::ImplicitDeny
+            );
+        }
+    }
+
+    #[test]
+    fn kms_grant_without_a_bucket_key_allows_object_arns_under_the_prefixes() {
+        let policy = kms_role_permissions(Some(false));
+        for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+            for object in [
+                "arn:aws:s3:::ses-111122223333/ses/2024/01/02/h-1-2024-01-02-03-04-05-uuid.gz",
+                "arn:aws:s3:::ses-111122223333/error/processing-failed/2024/x",
+            ] {
+                assert_eq!(
+                    kms_decision(&policy, action, KEY, &[VIA_S3, (CONTEXT_KEY, object)]),
+                    Decision::Allow,
+                    "{object}"
+                );
+            }
+            let denied: [&[(&str, &str)]; 5] = [
+                // The bucket ARN: S3 sends it only with a bucket key.
+                &[VIA_S3, (CONTEXT_KEY, BUCKET_ARN)],
+                &[
+                    VIA_S3,
+                    (CONTEXT_KEY, "arn:aws:s3:::ses-111122223333/elsewhere/x"),
+                ],
+                &[VIA_S3, (CONTEXT_KEY, "arn:aws:s3:::other-bucket/ses/x")],
+                &[
+                    VIA_S3,
+                    (CONTEXT_KEY, "arn:aws:s3:::ses-111122223333-other/ses/x"),
+                ],
+                &[(CONTEXT_KEY, "arn:aws:s3:::ses-111122223333/ses/x")],
+            ];
+            for context in denied {
+                assert_eq!(
+                    kms_decision(&policy, action, KEY, context),
+                    Decision::ImplicitDeny,
+                    "{context:?}"
+                );
+            }
+            assert_eq!(
+                kms_decision(
+                    &policy,
+                    action,
+                    "arn:aws:kms:eu-west-1:111122223333:key/other",
+                    &[VIA_S3, (CONTEXT_KEY, "arn:aws:s3:::ses-111122223333/ses/x")]
+                ),
+                Decision::ImplicitDeny
+            );
+        }
+    }
+
+    #[test]
+    fn s3_grant_covers_the_bucket_and_its_objects_only() {
+        let policy = kms_role_permissions(None);
+        let put = |resource| {
+            policy
+                .evaluate(&Request {
+                    action: "s3:PutObject",
+                    resource,
+                    context: &[],
+                })
+                .unwrap()
+        };
+        assert_eq!(put("arn:aws:s3:::ses-111122223333/ses/x"), Decision::Allow);
+        assert_eq!(put("arn:aws:s3:::other/ses/x"), Decision::ImplicitDeny);
+    }
+
+    #[test]
+    fn noncurrent_expiry_defaults_to_the_expiry_on_versioned_buckets_only() {
+        let noncurrent = |bucket: &str| {
+            let text = format!(
+                "version: 1\nstack: mail\nbuckets: {{h: {{name: ses-bucket-1, {bucket}}}}}\n"
+            );
+            derive(&model(&text), &env()).buckets["h"].noncurrent_expire_after_days
+        };
+        assert_eq!(
+            noncurrent("versioning: true, lifecycle: {expire_after_days: 9}"),
+            Some(9)
+        );
+        assert_eq!(noncurrent("lifecycle: {expire_after_days: 9}"), None);
+        assert_eq!(
+            noncurrent(
+                "versioning: true, lifecycle: {expire_after_days: 9, noncurrent_expire_after_days: 2}"
+            ),
+            Some(2)
+        );
+        // After versioning is suspended the rule still cleans up the old versions.
+        assert_eq!(
+            noncurrent("lifecycle: {expire_after_days: 9, noncurrent_expire_after_days: 2}"),
+            Some(2)
+        );
+        assert_eq!(noncurrent("versioning: true"), None);
     }
 
     #[test]

@@ -37,13 +37,20 @@ pub struct Bucket {
     pub encryption: Encryption,
     pub block_public_access: bool,
     pub expire_after_days: Option<u32>,
+    /// Versioned buckets only; defaults to `expire_after_days`.
+    pub noncurrent_expire_after_days: Option<u32>,
     pub deletion_policy: DeletionPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encryption {
     SseS3,
-    Kms { key_arn: String },
+    Kms {
+        /// A key ARN, or an alias ARN until the engine resolves it (`engine::prepare`).
+        key_arn: String,
+        /// S3 Bucket Key; default true.
+        bucket_key: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -297,7 +297,10 @@ impl Diffable for Bucket {
                 "encryption".to_owned(),
                 match &self.encryption {
                     BucketEncryption::SseS3 => json!("sse-s3"),
-                    BucketEncryption::Kms { key_arn } => json!({"kms_key_arn": key_arn}),
+                    BucketEncryption::Kms {
+                        key_arn,
+                        bucket_key,
+                    } => json!({"kms_key_arn": key_arn, "bucket_key": bucket_key}),
                 },
             ),
             (
@@ -307,6 +310,10 @@ impl Diffable for Bucket {
             (
                 "lifecycle.expire_after_days".to_owned(),
                 json!(self.expire_after_days),
+            ),
+            (
+                "lifecycle.noncurrent_expire_after_days".to_owned(),
+                json!(self.noncurrent_expire_after_days),
             ),
         ]);
         tag_fields(&mut f, &self.tags);
@@ -633,6 +640,7 @@ mod tests {
                 encryption: BucketEncryption::SseS3,
                 block_public_access: true,
                 expire_after_days: None,
+                noncurrent_expire_after_days: None,
                 tags: BTreeMap::new(),
             },
         );

@@ -161,6 +161,178 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
     a.to_string().cmp(&b.to_string())
 }
 
+// ----------------------------------------------------------------------------- evaluation
+
+/// One request as IAM evaluates it against an identity-based policy: an action on a
+/// resource, with the request's context keys (single-valued).
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub context: &'a [(&'a str, &'a str)],
+}
+
+/// IAM's outcome for one policy: an explicit deny wins over any allow; with neither,
+/// the request is implicitly denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+/// A part of a policy the evaluator does not understand; it refuses to guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot evaluate the policy: {0}")]
+pub struct Unsupported(String);
+
+impl PolicyDocument {
+    /// Evaluates `request` against this document as IAM does for an identity policy:
+    /// `Effect`, `Action`/`NotAction` (case-insensitive, `*` and `?` wildcards),
+    /// `Resource`/`NotResource` (wildcards, case-sensitive), and `Condition` with the
+    /// operators `StringEquals`, `StringNotEquals`, `StringLike`, `StringNotLike`
+    /// (condition keys case-insensitive; several values of one key: any matches; several
+    /// keys and operators: all must hold; a key absent from the request fails a positive
+    /// operator). Anything else (other operators, `...IfExists`, `Principal` matching)
+    /// is an `Unsupported` error rather than a guess.
+    pub fn evaluate(&self, request: &Request<'_>) -> Result<Decision, Unsupported> {
+        let statements = match self.value.get("Statement") {
+            Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+            Some(single @ Value::Object(_)) => vec![single],
+            _ => return Err(Unsupported("no Statement".into())),
+        };
+        let mut allowed = false;
+        for statement in statements {
+            if !statement_applies(statement, request)? {
+                continue;
+            }
+            match statement.get("Effect").and_then(Value::as_str) {
+                Some("Deny") => return Ok(Decision::ExplicitDeny),
+                Some("Allow") => allowed = true,
+                other => return Err(Unsupported(format!("Effect {other:?}"))),
+            }
+        }
+        Ok(if allowed {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        })
+    }
+}
+
+fn strings(value: &Value) -> Result<Vec<&str>, Unsupported> {
+    match value {
+        Value::String(s) => Ok(vec![s.as_str()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Unsupported(format!("not a string: {v}")))
+            })
+            .collect(),
+        other => Err(Unsupported(format!("not a string or list: {other}"))),
+    }
+}
+
+/// Whether `statement` matches by `key` (positive) or `not_key` (negated).
+fn element_matches(
+    statement: &Value,
+    key: &str,
+    not_key: &str,
+    actual: &str,
+    case_insensitive: bool,
+) -> Result<bool, Unsupported> {
+    let matches = |patterns: Vec<&str>| {
+        patterns.iter().any(|p| {
+            if case_insensitive {
+                wildcard_match(&p.to_ascii_lowercase(), &actual.to_ascii_lowercase())
+            } else {
+                wildcard_match(p, actual)
+            }
+        })
+    };
+    match (statement.get(key), statement.get(not_key)) {
+        (Some(v), None) => Ok(matches(strings(v)?)),
+        (None, Some(v)) => Ok(!matches(strings(v)?)),
+        _ => Err(Unsupported(format!(
+            "a statement needs one of {key}, {not_key}"
+        ))),
+    }
+}
+
+fn statement_applies(statement: &Value, request: &Request<'_>) -> Result<bool, Unsupported> {
+    if statement.get("Principal").is_some() || statement.get("NotPrincipal").is_some() {
+        return Err(Unsupported("Principal (not an identity policy)".into()));
+    }
+    if !element_matches(statement, "Action", "NotAction", request.action, true)?
+        || !element_matches(
+            statement,
+            "Resource",
+            "NotResource",
+            request.resource,
+            false,
+        )?
+    {
+        return Ok(false);
+    }
+    let Some(condition) = statement.get("Condition") else {
+        return Ok(true);
+    };
+    let Value::Object(operators) = condition else {
+        return Err(Unsupported("Condition is not an object".into()));
+    };
+    for (operator, pairs) in operators {
+        let Value::Object(pairs) = pairs else {
+            return Err(Unsupported(format!("{operator} is not an object")));
+        };
+        for (key, expected) in pairs {
+            let expected = strings(expected)?;
+            let actual = request
+                .context
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| *v);
+            let holds = match (operator.as_str(), actual) {
+                ("StringEquals" | "StringLike", None) => false,
+                ("StringNotEquals" | "StringNotLike", None) => true,
+                ("StringEquals", Some(a)) => expected.contains(&a),
+                ("StringNotEquals", Some(a)) => !expected.contains(&a),
+                ("StringLike", Some(a)) => expected.iter().any(|e| wildcard_match(e, a)),
+                ("StringNotLike", Some(a)) => !expected.iter().any(|e| wildcard_match(e, a)),
+                (other, _) => return Err(Unsupported(format!("condition operator {other}"))),
+            };
+            if !holds {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// IAM's wildcard match: `*` any run of characters (also none), `?` exactly one.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    // Where the last `*` was, and the text position it currently stands for.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +390,78 @@ mod tests {
         assert_ne!(
             PolicyDocument::new(no_condition.take()),
             PolicyDocument::new(with_condition)
+        );
+    }
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y"));
+        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/"));
+        assert!(!wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b"));
+        assert!(!wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::bb/x"));
+        assert!(wildcard_match("s3:*Object", "s3:PutObject"));
+        assert!(wildcard_match("a?c", "abc"));
+        assert!(!wildcard_match("a?c", "ac"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("a*b*c", "axxbyyc"));
+        assert!(!wildcard_match("a*b*c", "axxbyy"));
+        assert!(wildcard_match("exact", "exact"));
+        assert!(!wildcard_match("exact", "exactly"));
+    }
+
+    #[test]
+    fn evaluation_follows_effect_action_resource_and_conditions() {
+        let doc = PolicyDocument::new(json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": ["1", "2"]}}},
+                {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
+            ]
+        }));
+        let eval = |action, resource, context: &[(&str, &str)]| {
+            doc.evaluate(&Request {
+                action,
+                resource,
+                context,
+            })
+            .unwrap()
+        };
+        let ok = [("AWS:SourceAccount", "2")];
+        assert_eq!(
+            eval("S3:GetObject", "arn:aws:s3:::b/k", &ok),
+            Decision::Allow
+        );
+        assert_eq!(
+            eval("s3:GetObject", "arn:aws:s3:::c/k", &ok),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            eval(
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &[("aws:SourceAccount", "3")]
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            eval("s3:GetObject", "arn:aws:s3:::b/k", &[]),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            eval("s3:DeleteObject", "arn:aws:s3:::b/k", &ok),
+            Decision::ExplicitDeny
+        );
+        let unknown = PolicyDocument::new(json!({"Statement": {"Effect": "Allow", "Action": "*",
+            "Resource": "*", "Condition": {"NumericLessThan": {"k": "1"}}}}));
+        assert!(
+            unknown
+                .evaluate(&Request {
+                    action: "a",
+                    resource: "r",
+                    context: &[]
+                })
+                .is_err()
         );
     }
 

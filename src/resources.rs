@@ -219,7 +219,10 @@ pub struct Bucket {
     pub versioning: bool,
     pub encryption: BucketEncryption,
     pub block_public_access: bool,
+    /// Current versions expire after this many days (sesinfra's lifecycle rule).
     pub expire_after_days: Option<u32>,
+    /// Noncurrent versions expire this many days after becoming noncurrent (same rule).
+    pub noncurrent_expire_after_days: Option<u32>,
     pub tags: Tags,
 }
 
@@ -228,7 +231,10 @@ pub enum BucketEncryption {
     /// SSE-S3, AWS's default for every bucket since 2023.
     SseS3,
     Kms {
+        /// A key ARN (the engine resolves aliases before anything is written).
         key_arn: String,
+        /// S3 Bucket Key (`BucketKeyEnabled`).
+        bucket_key: bool,
     },
 }
 

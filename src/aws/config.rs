@@ -36,6 +36,7 @@ pub struct Clients {
     pub sesv2: aws_sdk_sesv2::Client,
     pub firehose: aws_sdk_firehose::Client,
     pub iam: aws_sdk_iam::Client,
+    pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     /// The Resource Groups Tagging API: what carries the stack's tag (`tagging.rs`).
@@ -92,6 +93,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         sesv2: aws_sdk_sesv2::Client::new(&config),
         firehose: aws_sdk_firehose::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
+        kms: aws_sdk_kms::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         sts: aws_sdk_sts::Client::new(&config),
         tagging: aws_sdk_resourcegroupstagging::Client::new(&config),

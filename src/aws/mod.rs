@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod firehose;
 pub mod iam;
+pub mod kms;
 pub mod retry;
 pub mod s3;
 pub mod sesv2;

@@ -1,7 +1,9 @@
 //! The one retry mechanism for AWS calls that can succeed if tried again later: IAM
 //! propagation (a role created or changed moments ago is not usable yet; AWS says so
-//! with generic errors for up to about two minutes) and throttling that outlasted the
-//! SDK's own retries. Bounded in total time, exponential backoff with full jitter.
+//! with generic errors for up to about two minutes), throttling that outlasted the
+//! SDK's own retries, and errors that are transient only in a known situation (a
+//! bucket's sub-resources right after CreateBucket). Bounded in total time,
+//! exponential backoff with full jitter.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -17,6 +19,10 @@ pub struct RetryPolicy {
     pub max_elapsed: Duration,
     pub initial_delay: Duration,
     pub max_delay: Duration,
+    /// Error codes retried under this policy besides the always-retryable kinds
+    /// (throttling, IAM propagation): errors that are transient only in the situation
+    /// the policy is for.
+    pub retry_codes: &'static [&'static str],
 }
 
 impl RetryPolicy {
@@ -25,7 +31,27 @@ impl RetryPolicy {
         max_elapsed: Duration::from_secs(150),
         initial_delay: Duration::from_secs(1),
         max_delay: Duration::from_secs(20),
+        retry_codes: &[],
     };
+
+    /// For a bucket's sub-resource calls right after CreateBucket: S3 is eventually
+    /// consistent and may answer `NoSuchBucket` or `OperationAborted` for a while
+    /// (Terraform waits up to 2 minutes for the same).
+    pub const NEW_BUCKET: RetryPolicy = RetryPolicy {
+        max_elapsed: Duration::from_secs(120),
+        initial_delay: Duration::from_millis(500),
+        max_delay: Duration::from_secs(10),
+        retry_codes: &["NoSuchBucket", "OperationAborted"],
+    };
+
+    /// Whether `err` is worth another try under this policy.
+    pub fn retries(&self, err: &AwsError) -> bool {
+        err.is_retryable()
+            || err
+                .code
+                .as_deref()
+                .is_some_and(|code| self.retry_codes.contains(&code))
+    }
 }
 
 /// Runs `op` until it succeeds, fails with an error that is not retryable, or the
@@ -41,7 +67,7 @@ where
     loop {
         match op().await {
             Ok(value) => return Ok(value),
-            Err(err) if err.is_retryable() => {
+            Err(err) if policy.retries(&err) => {
                 let wait = jitter(ceiling);
                 if start.elapsed() + wait > policy.max_elapsed {
                     return Err(err);
@@ -138,6 +164,49 @@ mod tests {
         );
         // Backoff caps at 20 s, so 150 s holds several attempts but not dozens.
         assert!((5..=30).contains(&calls.get()), "{} calls", calls.get());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_policy_retries_its_own_codes_and_only_those() {
+        let s3_error = |kind, code: &str| AwsError {
+            kind,
+            service: "s3",
+            operation: "PutBucketVersioning",
+            code: Some(code.into()),
+            message: None,
+        };
+        let calls = Cell::new(0);
+        let result = retry(RetryPolicy::NEW_BUCKET, "test", || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                match n {
+                    1 => Err(s3_error(ErrorKind::NotFound, "NoSuchBucket")),
+                    2 => Err(s3_error(ErrorKind::Other, "OperationAborted")),
+                    _ => Ok(n),
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 3);
+        // The same codes are final under a policy that does not name them.
+        let calls = Cell::new(0);
+        let result: Result<(), _> = retry(POLICY, "test", || {
+            calls.set(calls.get() + 1);
+            async { Err(s3_error(ErrorKind::NotFound, "NoSuchBucket")) }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(calls.get(), 1);
+        // And other errors stay final under the bucket policy.
+        let calls = Cell::new(0);
+        let result: Result<(), _> = retry(RetryPolicy::NEW_BUCKET, "test", || {
+            calls.set(calls.get() + 1);
+            async { Err(s3_error(ErrorKind::AccessDenied, "AccessDenied")) }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().kind, ErrorKind::AccessDenied);
+        assert_eq!(calls.get(), 1);
     }
 
     #[test]

@@ -9,11 +9,13 @@ use aws_sdk_s3::error::{BuildError, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
     CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tag, Tagging, VersioningConfiguration,
+    LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, Tag, Tagging, TransitionDefaultMinimumObjectSize,
+    VersioningConfiguration,
 };
 
+use super::retry::{RetryPolicy, retry};
 use super::{AwsError, Clients};
 use crate::resources::{Bucket, BucketEncryption, Tags};
 
@@ -31,55 +33,82 @@ pub async fn get_bucket(clients: &Clients, name: &str) -> Result<Option<Bucket>,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
         Err(e) => return Err(AwsError::from_sdk(SERVICE, "HeadBucket", e)),
     }
-    let (versioning, encryption, block_public_access, rules, tags) = tokio::try_join!(
+    let (versioning, encryption, block_public_access, lifecycle, tags) = tokio::try_join!(
         get_versioning(clients, name),
         get_encryption(clients, name),
         get_block_public_access(clients, name),
-        get_lifecycle_rules(clients, name),
+        get_lifecycle(clients, name),
         get_tags(clients, name),
     )?;
+    let (expire_after_days, noncurrent_expire_after_days) = expire_days(&lifecycle.rules)?;
     Ok(Some(Bucket {
         name: name.to_owned(),
         versioning,
         encryption,
         block_public_access,
-        expire_after_days: expire_days(&rules)?,
+        expire_after_days,
+        noncurrent_expire_after_days,
         tags,
     }))
 }
 
-/// Creates the bucket in the clients' region, then applies every setting that differs
-/// from what a new bucket has.
+/// Creates the bucket in the clients' region, tagged in the same call, then applies
+/// every setting that differs from what a new bucket has.
+///
+/// The tags (with the stack's ownership tag) go into CreateBucket itself, so there is
+/// no moment at which the bucket exists untagged: an apply interrupted right after the
+/// create leaves a bucket the next plan recognises as the stack's, not a name clash.
+/// The sub-resource calls that follow retry `NoSuchBucket` / `OperationAborted`, which
+/// S3 answers for a while after a create (eventual consistency).
 pub async fn create_bucket(clients: &Clients, bucket: &Bucket) -> Result<(), AwsError> {
+    const OP: &str = "CreateBucket";
     let mut create = clients.s3.create_bucket().bucket(&bucket.name);
+    let mut config = CreateBucketConfiguration::builder();
+    let mut has_config = false;
     // us-east-1 is the one region S3 rejects as an explicit LocationConstraint.
     if clients.region != "us-east-1" {
-        create = create.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(clients.region.as_str()))
-                .build(),
-        );
+        config =
+            config.location_constraint(BucketLocationConstraint::from(clients.region.as_str()));
+        has_config = true;
+    }
+    if !bucket.tags.is_empty() {
+        config = config.set_tags(Some(tag_set(OP, &bucket.tags)?));
+        has_config = true;
+    }
+    if has_config {
+        create = create.create_bucket_configuration(config.build());
     }
     create
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, "CreateBucket", e))?;
+        .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
 
+    let name = bucket.name.as_str();
+    let policy = RetryPolicy::NEW_BUCKET;
     // A new bucket is unversioned and SSE-S3 encrypted: write only what differs.
     if bucket.versioning {
-        put_versioning(clients, &bucket.name, true).await?;
+        retry(policy, "enable versioning of a new bucket", || {
+            put_versioning(clients, name, true)
+        })
+        .await?;
     }
     if bucket.encryption != BucketEncryption::SseS3 {
-        put_encryption(clients, &bucket.name, &bucket.encryption).await?;
+        retry(policy, "set encryption of a new bucket", || {
+            put_encryption(clients, name, &bucket.encryption)
+        })
+        .await?;
     }
     // Always written: new buckets block public access by default on AWS (since 2023)
     // but not everywhere (older partitions, emulators), so the state is made explicit.
-    put_block_public_access(clients, &bucket.name, bucket.block_public_access).await?;
-    if let Some(days) = bucket.expire_after_days {
-        put_expiration(clients, &bucket.name, Some(days)).await?;
-    }
-    if !bucket.tags.is_empty() {
-        put_tags(clients, &bucket.name, &bucket.tags).await?;
+    retry(policy, "block public access to a new bucket", || {
+        put_block_public_access(clients, name, bucket.block_public_access)
+    })
+    .await?;
+    if bucket.expire_after_days.is_some() || bucket.noncurrent_expire_after_days.is_some() {
+        retry(policy, "set the lifecycle of a new bucket", || {
+            put_expiration(clients, name, bucket)
+        })
+        .await?;
     }
     Ok(())
 }
@@ -100,8 +129,10 @@ pub async fn update_bucket(
     if current.block_public_access != desired.block_public_access {
         put_block_public_access(clients, name, desired.block_public_access).await?;
     }
-    if current.expire_after_days != desired.expire_after_days {
-        put_expiration(clients, name, desired.expire_after_days).await?;
+    if current.expire_after_days != desired.expire_after_days
+        || current.noncurrent_expire_after_days != desired.noncurrent_expire_after_days
+    {
+        put_expiration(clients, name, desired).await?;
     }
     if current.tags != desired.tags {
         put_tags(clients, name, &desired.tags).await?;
@@ -168,13 +199,21 @@ async fn get_encryption(clients: &Clients, name: &str) -> Result<BucketEncryptio
     let Some(default) = default else {
         return Ok(BucketEncryption::SseS3);
     };
+    let bucket_key = out
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.bucket_key_enabled())
+        .unwrap_or(false);
     Ok(match default.sse_algorithm() {
         // DSSE-KMS is KMS too; sesinfra never writes it.
         ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse => BucketEncryption::Kms {
             // No key id means the AWS managed key (aws/s3), which sesinfra never writes:
             // an empty ARN differs from any desired key, so it gets corrected.
             key_arn: default.kms_master_key_id().unwrap_or_default().to_owned(),
+            // Absent means off (S3's default for a rule).
+            bucket_key,
         },
+        // A bucket key means nothing for SSE-S3.
         _ => BucketEncryption::SseS3,
     })
 }
@@ -205,10 +244,17 @@ async fn get_block_public_access(clients: &Clients, name: &str) -> Result<bool, 
     }))
 }
 
-async fn get_lifecycle_rules(
-    clients: &Clients,
-    name: &str,
-) -> Result<Vec<LifecycleRule>, AwsError> {
+/// A bucket's whole lifecycle configuration as S3 returns it: every rule (others'
+/// included, as the SDK models them) and the configuration-wide
+/// `TransitionDefaultMinimumObjectSize` (a response header), which a rewrite must send
+/// back or S3 resets it to its default.
+struct Lifecycle {
+    rules: Vec<LifecycleRule>,
+    /// `None`: no configuration (or S3 did not say); nothing to keep.
+    transition_default_minimum_object_size: Option<TransitionDefaultMinimumObjectSize>,
+}
+
+async fn get_lifecycle(clients: &Clients, name: &str) -> Result<Lifecycle, AwsError> {
     const OP: &str = "GetBucketLifecycleConfiguration";
     match clients
         .s3
@@ -217,33 +263,52 @@ async fn get_lifecycle_rules(
         .send()
         .await
     {
-        Ok(out) => Ok(out.rules.unwrap_or_default()),
-        Err(e) if has_code(&e, "NoSuchLifecycleConfiguration") => Ok(Vec::new()),
+        Ok(out) => Ok(Lifecycle {
+            transition_default_minimum_object_size: out
+                .transition_default_minimum_object_size()
+                .cloned(),
+            rules: out.rules.unwrap_or_default(),
+        }),
+        Err(e) if has_code(&e, "NoSuchLifecycleConfiguration") => Ok(Lifecycle {
+            rules: Vec::new(),
+            transition_default_minimum_object_size: None,
+        }),
         Err(e) => Err(AwsError::from_sdk(SERVICE, OP, e)),
     }
 }
 
-/// The expiration of sesinfra's rule, if it is there in the shape sesinfra writes.
-/// A rule with our id but another shape (disabled, filtered) reads as no expiration,
-/// so a desired expiration rewrites it.
-fn expire_days(rules: &[LifecycleRule]) -> Result<Option<u32>, AwsError> {
+/// The current- and noncurrent-version expirations of sesinfra's rule, if it is there
+/// in the shape sesinfra writes. A rule with our id but another shape (disabled,
+/// filtered) reads as no expiration, so a desired expiration rewrites it.
+fn expire_days(rules: &[LifecycleRule]) -> Result<(Option<u32>, Option<u32>), AwsError> {
     let Some(rule) = rules.iter().find(|r| {
         r.id() == Some(EXPIRE_RULE_ID)
             && r.status() == &ExpirationStatus::Enabled
             && is_whole_bucket(r)
     }) else {
-        return Ok(None);
+        return Ok((None, None));
     };
-    let Some(days) = rule.expiration().and_then(|e| e.days()) else {
-        return Ok(None);
+    let days = |value: Option<i32>, what: &str| -> Result<Option<u32>, AwsError> {
+        value
+            .map(|d| {
+                u32::try_from(d).map_err(|_| {
+                    AwsError::local(
+                        SERVICE,
+                        "GetBucketLifecycleConfiguration",
+                        format!("rule {EXPIRE_RULE_ID} has a negative {what}: {d} days"),
+                    )
+                })
+            })
+            .transpose()
     };
-    u32::try_from(days).map(Some).map_err(|_| {
-        AwsError::local(
-            SERVICE,
-            "GetBucketLifecycleConfiguration",
-            format!("rule {EXPIRE_RULE_ID} has a negative expiration: {days} days"),
-        )
-    })
+    Ok((
+        days(rule.expiration().and_then(|e| e.days()), "expiration")?,
+        days(
+            rule.noncurrent_version_expiration()
+                .and_then(|e| e.noncurrent_days()),
+            "noncurrent version expiration",
+        )?,
+    ))
 }
 
 /// Whether a rule applies to every object: no filter, or a filter with an empty prefix
@@ -309,7 +374,10 @@ async fn put_encryption(
                     .build(),
             )?)
             .build(),
-        BucketEncryption::Kms { key_arn } => ServerSideEncryptionRule::builder()
+        BucketEncryption::Kms {
+            key_arn,
+            bucket_key,
+        } => ServerSideEncryptionRule::builder()
             .apply_server_side_encryption_by_default(built(
                 OP,
                 ServerSideEncryptionByDefault::builder()
@@ -318,8 +386,10 @@ async fn put_encryption(
                     .build(),
             )?)
             // A bucket key cuts KMS requests (and their cost and throttling) for the many
-            // small objects Firehose writes.
-            .bucket_key_enabled(true)
+            // small objects Firehose writes; it also changes the KMS encryption context
+            // (the bucket ARN instead of the object ARN), which the Firehose role's
+            // policy follows (`crate::desired`).
+            .bucket_key_enabled(*bucket_key)
             .build(),
     };
     let config = built(
@@ -362,28 +432,41 @@ async fn put_block_public_access(
     Ok(())
 }
 
-/// Sets or removes sesinfra's expiration rule. The lifecycle configuration is one
-/// document for the whole bucket, so rules others added are read and written back.
-async fn put_expiration(clients: &Clients, name: &str, days: Option<u32>) -> Result<(), AwsError> {
+/// Sets or removes sesinfra's expiration rule (current and noncurrent versions, as
+/// `bucket` says). The lifecycle configuration is one document for the whole bucket:
+/// it is read whole, and written back with the rules of others exactly as read and the
+/// configuration's `TransitionDefaultMinimumObjectSize` kept.
+async fn put_expiration(clients: &Clients, name: &str, bucket: &Bucket) -> Result<(), AwsError> {
     const OP: &str = "PutBucketLifecycleConfiguration";
-    let mut rules: Vec<LifecycleRule> = get_lifecycle_rules(clients, name)
-        .await?
+    let current = get_lifecycle(clients, name).await?;
+    let mut rules: Vec<LifecycleRule> = current
+        .rules
         .into_iter()
         .filter(|r| r.id() != Some(EXPIRE_RULE_ID))
         .collect();
-    if let Some(days) = days {
-        let days = i32::try_from(days)
-            .map_err(|_| AwsError::local(SERVICE, OP, format!("{days} days is out of range")))?;
-        rules.push(built(
-            OP,
-            LifecycleRule::builder()
-                .id(EXPIRE_RULE_ID)
-                .status(ExpirationStatus::Enabled)
-                // S3 requires a filter; an empty prefix is the whole bucket.
-                .filter(LifecycleRuleFilter::builder().prefix("").build())
-                .expiration(LifecycleExpiration::builder().days(days).build())
-                .build(),
-        )?);
+    let days = |d: u32| {
+        i32::try_from(d)
+            .map_err(|_| AwsError::local(SERVICE, OP, format!("{d} days is out of range")))
+    };
+    let expire = bucket.expire_after_days.map(days).transpose()?;
+    let noncurrent = bucket.noncurrent_expire_after_days.map(days).transpose()?;
+    if expire.is_some() || noncurrent.is_some() {
+        let mut rule = LifecycleRule::builder()
+            .id(EXPIRE_RULE_ID)
+            .status(ExpirationStatus::Enabled)
+            // S3 requires a filter; an empty prefix is the whole bucket.
+            .filter(LifecycleRuleFilter::builder().prefix("").build());
+        if let Some(days) = expire {
+            rule = rule.expiration(LifecycleExpiration::builder().days(days).build());
+        }
+        if let Some(days) = noncurrent {
+            rule = rule.noncurrent_version_expiration(
+                NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(days)
+                    .build(),
+            );
+        }
+        rules.push(built(OP, rule.build())?);
     }
     if rules.is_empty() {
         // S3 rejects a configuration without rules: remove it instead.
@@ -407,6 +490,7 @@ async fn put_expiration(clients: &Clients, name: &str, days: Option<u32>) -> Res
         .put_bucket_lifecycle_configuration()
         .bucket(name)
         .lifecycle_configuration(config)
+        .set_transition_default_minimum_object_size(current.transition_default_minimum_object_size)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
@@ -426,10 +510,7 @@ async fn put_tags(clients: &Clients, name: &str, tags: &Tags) -> Result<(), AwsE
             .map_err(|e| AwsError::from_sdk(SERVICE, "DeleteBucketTagging", e))?;
         return Ok(());
     }
-    let tag_set = tags
-        .iter()
-        .map(|(k, v)| built(OP, Tag::builder().key(k).value(v).build()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let tag_set = tag_set(OP, tags)?;
     // PutBucketTagging replaces the whole set.
     clients
         .s3
@@ -446,6 +527,12 @@ async fn put_tags(clients: &Clients, name: &str, tags: &Tags) -> Result<(), AwsE
 }
 
 // ----------------------------------------------------------------------------- helpers
+
+fn tag_set(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| built(operation, Tag::builder().key(k).value(v).build()))
+        .collect()
+}
 
 /// Whether an S3 error carries this error code (for the "not configured" answers,
 /// which are errors in S3 but defaults to sesinfra).

@@ -1,8 +1,8 @@
 //! The engine: from a validated spec to a plan, and from a plan to AWS.
 //!
 //! `prepare` connects, learns the account id, re-validates the spec with it (so
-//! `${account_id}` is real), derives the desired resources, reads what AWS has, and
-//! diffs. `execute::apply` carries a plan out. The saved plan file (`planfile`) lets
+//! `${account_id}` is real), resolves what only the account can tell (KMS aliases),
+//! derives the desired resources, reads what AWS has, and diffs. `execute::apply` carries a plan out. The saved plan file (`planfile`) lets
 //! `apply PLANFILE` do exactly what was reviewed, or refuse if AWS moved.
 
 pub mod execute;
@@ -29,6 +29,53 @@ pub enum EngineError {
     Config(#[from] aws::config::ConfigError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    #[error(
+        "buckets.{bucket}.encryption.kms_key_arn: the KMS alias {alias} does not exist in {region} (KMS DescribeKey found no such alias); create the alias, point the spec at an existing alias, or give the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+    )]
+    KmsAliasNotFound {
+        bucket: String,
+        alias: String,
+        region: String,
+    },
+}
+
+/// The model with every KMS alias ARN of a managed bucket replaced by the ARN of the
+/// key it points to (KMS `DescribeKey`). An IAM policy cannot name a key by alias, so
+/// the Firehose role must name the key; the bucket's default encryption names the same
+/// key ARN, which S3 reads back as written (no perpetual diff between alias and key),
+/// and keeps bucket and role on one key until the next apply even if the alias is
+/// re-pointed. Key ARNs are used as written, without a call.
+pub async fn resolve_kms_aliases(clients: &Clients, model: &Model) -> Result<Model, EngineError> {
+    let mut resolved = model.clone();
+    for (logical, bucket) in &mut resolved.buckets {
+        let crate::model::Encryption::Kms { key_arn, .. } = &mut bucket.encryption else {
+            continue;
+        };
+        if bucket.existing || !is_alias_arn(key_arn) {
+            continue;
+        }
+        match aws::kms::key_arn(clients, key_arn).await? {
+            Some(arn) => {
+                tracing::info!(alias = %key_arn, key = %arn, "resolved KMS alias");
+                *key_arn = arn;
+            }
+            None => {
+                return Err(EngineError::KmsAliasNotFound {
+                    bucket: logical.clone(),
+                    alias: key_arn.clone(),
+                    region: clients.region.clone(),
+                });
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// `arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME`.
+fn is_alias_arn(arn: &str) -> bool {
+    arn.split(':')
+        .nth(5)
+        .is_some_and(|r| r.starts_with("alias/"))
 }
 
 /// Connects with `settings` (the spec's region wins over the flag) and asks STS who
@@ -71,6 +118,7 @@ pub async fn prepare(
     model: &Model,
     destroy: bool,
 ) -> Result<Prepared, EngineError> {
+    let model = &resolve_kms_aliases(&session.clients, model).await?;
     let full = desired::derive(model, &session.env);
     let observed = observe::observe(&session.clients, &model.stack, &full).await?;
     let desired = if destroy {
@@ -131,4 +179,21 @@ async fn add_bucket_deletes(
     }
     *plan = Plan::new(&plan.stack, changes);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_arns_are_told_from_key_arns() {
+        assert!(is_alias_arn("arn:aws:kms:eu-west-1:123456789012:alias/ses"));
+        assert!(is_alias_arn(
+            "arn:aws-cn:kms:cn-north-1:123456789012:alias/a/b"
+        ));
+        assert!(!is_alias_arn(
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        ));
+        assert!(!is_alias_arn("alias/ses"));
+    }
 }

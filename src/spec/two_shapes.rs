@@ -1,5 +1,6 @@
 //! Serde and JSON Schema for the spec keys that accept two shapes: `bucket:` (a logical
-//! name or `{arn: ARN}`) and `events:` (`all` or a list). Hand-written rather than
+//! name or `{arn: ARN}`), `events:` (`all` or a list) and `encryption:` (`sse-s3` or
+//! `{kms_key_arn: ARN, bucket_key: BOOL}`). Hand-written rather than
 //! `#[serde(untagged)]`, whose errors ("did not match any variant") do not say what is
 //! valid, and which loses source locations.
 
@@ -10,7 +11,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::types::{BucketRef, EventSelection, EventType};
+use super::types::{BucketRef, Encryption, EventSelection, EventType, KmsEncryption};
 
 impl<'de> Deserialize<'de> for BucketRef {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -123,6 +124,55 @@ impl JsonSchema for EventSelection {
             "oneOf": [
                 {"const": "all"},
                 {"type": "array", "items": event_type}
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Encryption {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EncryptionVisitor;
+        impl<'de> Visitor<'de> for EncryptionVisitor {
+            type Value = Encryption;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`sse-s3`, or {kms_key_arn: ARN, bucket_key: true|false}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Encryption, E> {
+                if v == "sse-s3" {
+                    Ok(Encryption::SseS3)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Encryption, A::Error> {
+                KmsEncryption::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Encryption::Kms)
+            }
+        }
+        deserializer.deserialize_any(EncryptionVisitor)
+    }
+}
+
+impl Serialize for Encryption {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Encryption::SseS3 => serializer.serialize_str("sse-s3"),
+            Encryption::Kms(kms) => kms.serialize(serializer),
+        }
+    }
+}
+
+impl JsonSchema for Encryption {
+    fn schema_name() -> Cow<'static, str> {
+        "Encryption".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let kms = generator.subschema_for::<KmsEncryption>();
+        json_schema!({
+            "description": "Bucket default encryption: `sse-s3` (Amazon S3 managed keys, AWS's default), or SSE-KMS with {kms_key_arn: ARN, bucket_key: true|false}.",
+            "oneOf": [
+                {"const": "sse-s3"},
+                kms
             ]
         })
     }

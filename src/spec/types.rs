@@ -58,7 +58,7 @@ pub struct Bucket {
     /// Object versioning. Default false (AWS's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<bool>,
-    /// Default encryption: `sse-s3` (AWS's default) or `{kms_key_arn: ARN}`.
+    /// Default encryption: `sse-s3` (AWS's default) or `{kms_key_arn: ARN, bucket_key: true}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
     /// Block all public access. Default true.
@@ -73,15 +73,27 @@ pub struct Bucket {
     pub deletion_policy: Option<DeletionPolicy>,
 }
 
-/// Bucket default encryption.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+/// Bucket default encryption: `sse-s3` or `{kms_key_arn: ARN, bucket_key: BOOL}`.
+/// Deserialised by hand (`two_shapes.rs`) so errors say what is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encryption {
     /// Amazon S3 managed keys (SSE-S3).
-    #[serde(rename = "sse-s3")]
     SseS3,
-    /// A KMS key (SSE-KMS), given by its ARN.
-    #[serde(rename = "kms_key_arn")]
-    KmsKeyArn(String),
+    /// A KMS key (SSE-KMS).
+    Kms(KmsEncryption),
+}
+
+/// SSE-KMS with a customer managed key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KmsEncryption {
+    /// The KMS key: a key ARN, or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME),
+    /// which sesinfra resolves to its key ARN when it plans.
+    pub kms_key_arn: String,
+    /// Use an S3 Bucket Key (fewer KMS requests; S3 then uses the bucket ARN as the
+    /// KMS encryption context). Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_key: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -90,6 +102,12 @@ pub struct Lifecycle {
     /// Objects expire this many days after creation (1 or more).
     #[schemars(range(min = 1))]
     pub expire_after_days: u32,
+    /// Noncurrent object versions are deleted this many days after they become
+    /// noncurrent (1 or more). Default: `expire_after_days` on a versioned bucket, none
+    /// on an unversioned one (set it there to clean up after suspending versioning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub noncurrent_expire_after_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

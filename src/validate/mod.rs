@@ -365,36 +365,58 @@ impl Checker {
             }
             let encryption = match &b.encryption {
                 None | Some(types::Encryption::SseS3) => model::Encryption::SseS3,
-                Some(types::Encryption::KmsKeyArn(raw)) => {
+                Some(types::Encryption::Kms(kms)) => {
                     let key_arn = self.checked_text(
                         ctx,
                         &path.key("encryption").key("kms_key_arn"),
-                        raw,
+                        &kms.kms_key_arn,
                         names::kms_key_arn,
                     );
-                    model::Encryption::Kms { key_arn }
+                    model::Encryption::Kms {
+                        key_arn,
+                        bucket_key: kms.bucket_key.unwrap_or(true),
+                    }
                 }
             };
-            if let Some(l) = &b.lifecycle
-                && l.expire_after_days == 0
-            {
-                self.error(
-                    &path.key("lifecycle").key("expire_after_days"),
-                    Focus::Value,
-                    "objects cannot expire after 0 days",
-                    "use 1 or more days, or remove `lifecycle:`",
-                );
+            let versioning = b.versioning.unwrap_or(false);
+            if let Some(l) = &b.lifecycle {
+                if l.expire_after_days == 0 {
+                    self.error(
+                        &path.key("lifecycle").key("expire_after_days"),
+                        Focus::Value,
+                        "objects cannot expire after 0 days",
+                        "use 1 or more days, or remove `lifecycle:`",
+                    );
+                }
+                if l.noncurrent_expire_after_days == Some(0) {
+                    self.error(
+                        &path.key("lifecycle").key("noncurrent_expire_after_days"),
+                        Focus::Value,
+                        "noncurrent versions cannot expire after 0 days",
+                        "use 1 or more days, or remove the key (it defaults to `expire_after_days` on a versioned bucket)",
+                    );
+                }
             }
+            let expire_after_days = b.lifecycle.as_ref().map(|l| l.expire_after_days);
+            // Given: always written (after versioning is suspended it still cleans up the
+            // versions kept from before). Omitted: the current-version expiry on a
+            // versioned bucket, nothing on an unversioned one.
+            let noncurrent_expire_after_days = b
+                .lifecycle
+                .as_ref()
+                .and_then(|l| l.noncurrent_expire_after_days)
+                .or(if versioning { expire_after_days } else { None });
             out.insert(
                 logical.clone(),
                 model::Bucket {
                     logical: logical.clone(),
                     name,
                     existing,
-                    versioning: b.versioning.unwrap_or(false),
+                    versioning,
                     encryption,
                     block_public_access: b.block_public_access.unwrap_or(true),
-                    expire_after_days: b.lifecycle.as_ref().map(|l| l.expire_after_days),
+                    expire_after_days,
+                    noncurrent_expire_after_days,
                     deletion_policy: b.deletion_policy.unwrap_or(model::DeletionPolicy::Retain),
                 },
             );

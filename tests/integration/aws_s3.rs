@@ -34,9 +34,11 @@ async fn bucket_create_read_update_delete() {
         versioning: true,
         encryption: BucketEncryption::Kms {
             key_arn: KEY_A.to_owned(),
+            bucket_key: true,
         },
         block_public_access: true,
         expire_after_days: Some(30),
+        noncurrent_expire_after_days: Some(10),
         tags: tags(&[("sesinfra:stack", "prod"), ("team", "mail")]),
     };
     assert_eq!(get_bucket(&clients, &created.name).await.unwrap(), None);
@@ -51,6 +53,7 @@ async fn bucket_create_read_update_delete() {
         encryption: BucketEncryption::SseS3,
         block_public_access: false,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     update_bucket(&clients, &created, &off).await.unwrap();
@@ -61,9 +64,11 @@ async fn bucket_create_read_update_delete() {
         versioning: true,
         encryption: BucketEncryption::Kms {
             key_arn: KEY_B.to_owned(),
+            bucket_key: false,
         },
         block_public_access: true,
         expire_after_days: Some(7),
+        noncurrent_expire_after_days: Some(3),
         tags: tags(&[("owner", "ops")]),
         ..off.clone()
     };
@@ -73,6 +78,7 @@ async fn bucket_create_read_update_delete() {
     // Values changed in place (not only switched on or off).
     let changed = Bucket {
         expire_after_days: Some(90),
+        noncurrent_expire_after_days: Some(60),
         tags: tags(&[("owner", "mail"), ("cost", "42")]),
         ..on.clone()
     };
@@ -100,6 +106,7 @@ async fn new_bucket_with_defaults_reads_back_equal() {
         encryption: BucketEncryption::SseS3,
         block_public_access: false,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -120,6 +127,7 @@ async fn expiration_keeps_lifecycle_rules_of_others() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -178,6 +186,7 @@ async fn bucket_with_objects_is_not_empty() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
@@ -236,10 +245,214 @@ async fn creating_an_existing_bucket_is_already_exists() {
         encryption: BucketEncryption::SseS3,
         block_public_access: true,
         expire_after_days: None,
+        noncurrent_expire_after_days: None,
         tags: Tags::new(),
     };
     create_bucket(&clients, &bucket).await.unwrap();
     // Outside us-east-1 S3 answers BucketAlreadyOwnedByYou (us-east-1 answers 200).
     let err = create_bucket(&clients, &bucket).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+}
+
+#[tokio::test]
+async fn lifecycle_rewrite_keeps_foreign_rules_and_minimum_object_size_exactly() {
+    use aws_sdk_s3::types::{
+        AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
+        LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter, NoncurrentVersionExpiration,
+        NoncurrentVersionTransition, Tag, Transition, TransitionDefaultMinimumObjectSize,
+        TransitionStorageClass,
+    };
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-foreign-lifecycle".to_owned(),
+        versioning: true,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: true,
+        expire_after_days: Some(30),
+        noncurrent_expire_after_days: Some(30),
+        tags: Tags::new(),
+    };
+    create_bucket(&clients, &bucket).await.unwrap();
+
+    // Someone else's rule with every kind of filter and action, and the non-default
+    // minimum object size for transitions.
+    let foreign = LifecycleRule::builder()
+        .id("archive-large")
+        .status(ExpirationStatus::Enabled)
+        .filter(
+            LifecycleRuleFilter::builder()
+                .and(
+                    LifecycleRuleAndOperator::builder()
+                        .prefix("archive/")
+                        .tags(Tag::builder().key("class").value("cold").build().unwrap())
+                        .object_size_greater_than(1024)
+                        .object_size_less_than(10_485_760)
+                        .build(),
+                )
+                .build(),
+        )
+        .transitions(
+            Transition::builder()
+                .days(30)
+                .storage_class(TransitionStorageClass::StandardIa)
+                .build(),
+        )
+        .transitions(
+            Transition::builder()
+                .days(90)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .noncurrent_version_transitions(
+            NoncurrentVersionTransition::builder()
+                .noncurrent_days(10)
+                .newer_noncurrent_versions(2)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .noncurrent_version_expiration(
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(40)
+                .newer_noncurrent_versions(3)
+                .build(),
+        )
+        .abort_incomplete_multipart_upload(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(2)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    let ours = clients
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(&bucket.name)
+        .send()
+        .await
+        .unwrap()
+        .rules
+        .unwrap_or_default();
+    let mut rules = ours.clone();
+    rules.insert(0, foreign.clone());
+    clients
+        .s3
+        .put_bucket_lifecycle_configuration()
+        .bucket(&bucket.name)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .set_rules(Some(rules))
+                .build()
+                .unwrap(),
+        )
+        .transition_default_minimum_object_size(
+            TransitionDefaultMinimumObjectSize::VariesByStorageClass,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(&clients, &bucket.name).await, bucket);
+
+    // Both expiries change, then the rule goes away: each rewrite keeps the rest.
+    let changed = Bucket {
+        expire_after_days: Some(400),
+        noncurrent_expire_after_days: Some(7),
+        ..bucket.clone()
+    };
+    let without = Bucket {
+        expire_after_days: None,
+        noncurrent_expire_after_days: None,
+        ..bucket.clone()
+    };
+    for (have, want) in [(&bucket, &changed), (&changed, &without)] {
+        update_bucket(&clients, have, want).await.unwrap();
+        assert_eq!(&read(&clients, &bucket.name).await, want);
+        let out = clients
+            .s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(&bucket.name)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.transition_default_minimum_object_size(),
+            Some(&TransitionDefaultMinimumObjectSize::VariesByStorageClass)
+        );
+        let rules = out.rules();
+        assert_eq!(rules[0], foreign, "the foreign rule, field for field");
+        let expected_rules = if want.expire_after_days.is_some() {
+            2
+        } else {
+            1
+        };
+        assert_eq!(rules.len(), expected_rules, "{rules:?}");
+    }
+}
+
+#[tokio::test]
+async fn new_bucket_sub_resource_calls_retry_through_s3_eventual_consistency() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-eventually".to_owned(),
+        versioning: true,
+        encryption: BucketEncryption::Kms {
+            key_arn: KEY_A.to_owned(),
+            bucket_key: true,
+        },
+        block_public_access: true,
+        expire_after_days: Some(30),
+        noncurrent_expire_after_days: Some(5),
+        tags: tags(&[("sesinfra:stack", "prod")]),
+    };
+    // The first sub-resource calls after CreateBucket fail as S3 may right after a
+    // create; the create goes through them.
+    emulator.inject_s3_fault(&bucket.name, "NoSuchBucket", 2);
+    emulator.inject_s3_fault(&bucket.name, "OperationAborted", 2);
+    create_bucket(&clients, &bucket).await.unwrap();
+    assert_eq!(emulator.queued_s3_faults(), 0, "every fault was answered");
+    assert_eq!(read(&clients, &bucket.name).await, bucket);
+
+    // Outside a create the same answers are final: a NoSuchBucket then is real.
+    emulator.inject_s3_fault(&bucket.name, "NoSuchBucket", 1);
+    let off = Bucket {
+        versioning: false,
+        ..bucket.clone()
+    };
+    let err = update_bucket(&clients, &bucket, &off).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    assert_eq!(err.code.as_deref(), Some("NoSuchBucket"), "{err}");
+}
+
+#[tokio::test]
+async fn created_bucket_is_tagged_by_create_bucket_itself() {
+    // Every call after CreateBucket is denied: the bucket still carries its tags,
+    // so an interrupted apply leaves nothing the next plan would call a clash.
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let bucket = Bucket {
+        name: "sesinfra-interrupted".to_owned(),
+        versioning: true,
+        encryption: BucketEncryption::SseS3,
+        block_public_access: true,
+        expire_after_days: None,
+        noncurrent_expire_after_days: None,
+        tags: tags(&[("sesinfra:stack", "prod"), ("team", "mail")]),
+    };
+    emulator.inject_s3_fault(&bucket.name, "AccessDenied", 1);
+    let err = create_bucket(&clients, &bucket).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::AccessDenied, "{err}");
+    let tags_now = clients
+        .s3
+        .get_bucket_tagging()
+        .bucket(&bucket.name)
+        .send()
+        .await
+        .unwrap();
+    let found: Tags = tags_now
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
+    assert_eq!(found, bucket.tags);
 }

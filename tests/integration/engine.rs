@@ -177,7 +177,12 @@ async fn each_kind_of_field_change_is_exactly_one_update() {
         (
             "versioning: true",
             "versioning: false",
-            ("bucket.history", "update", &["versioning"]),
+            // The noncurrent-version expiry defaults to the expiry only while versioned.
+            (
+                "bucket.history",
+                "update",
+                &["lifecycle.noncurrent_expire_after_days", "versioning"],
+            ),
         ),
         (
             "events: [BOUNCE, COMPLAINT]",

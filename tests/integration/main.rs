@@ -12,6 +12,7 @@ mod discovery;
 mod drift;
 mod emulator_extension;
 mod engine;
+mod engine_buckets;
 mod examples;
 mod fixtures;
 mod readme;

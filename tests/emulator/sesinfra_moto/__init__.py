@@ -16,7 +16,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import firehose, s3, sesv2, tagging
+from . import firehose, s3, s3_buckets, sesv2, tagging
 from .control import ControlMiddleware
 
 __all__ = ["ControlMiddleware", "install"]
@@ -26,5 +26,6 @@ def install() -> None:
     """Apply every patch (idempotent)."""
     sesv2.install()
     s3.install()
+    s3_buckets.install()
     firehose.install()
     tagging.install()

@@ -15,6 +15,7 @@ matching call answers with that error instead of running:
     GET    /_sesinfra/faults   -> the queued faults
     DELETE /_sesinfra/faults   -> drop all queued faults
     GET    /_sesinfra/health   -> 200 "ok" (the launcher's readiness probe)
+    /_sesinfra/s3-faults        -> S3 bucket sub-resource faults (s3_faults.py)
 
 `service` is a botocore model name (`sesv2` when left out, `ses` for SES v1,
 `firehose`, `iam`, `s3`, `sts`, `kms`, ...) and `operation` one of its
@@ -41,7 +42,7 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from . import journal, population
+from . import journal, population, s3_faults
 
 PREFIX = "/_sesinfra/"
 
@@ -177,6 +178,7 @@ class ControlMiddleware:
         if path == "/moto-api/reset" and method == "POST":
             clear_faults()
             journal.clear()
+            s3_faults.clear()
         if not path.startswith(PREFIX):
             entry = journal.record(environ)
             if entry and entry["service"] and entry["operation"]:
@@ -189,6 +191,9 @@ class ControlMiddleware:
                     status, headers, body = _fault_response(fault, method)
                     start_response(status, headers)
                     return [body]
+            injected = s3_faults.intercept(environ, start_response)
+            if injected is not None:
+                return injected
             return self.app(environ, start_response)
 
         def answer(status: str, payload: Any) -> list[bytes]:
@@ -199,6 +204,8 @@ class ControlMiddleware:
         name = path[len(PREFIX):]
         if name == "health":
             return answer("200 OK", "ok")
+        if name == "s3-faults":
+            return s3_faults.control(method, environ, answer)
         if name == "faults" and method == "GET":
             with _lock:
                 return answer("200 OK", [f for queue in _faults.values() for f in queue])

@@ -186,6 +186,43 @@ impl Emulator {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+
+    /// Makes the next `count` sub-resource calls on bucket `bucket` answer S3's error
+    /// `error` (`NoSuchBucket`, `OperationAborted`, `AccessDenied`).
+    pub fn inject_s3_fault(&self, bucket: &str, error: &str, count: u32) {
+        let body = format!(r#"{{"bucket": "{bucket}", "error": "{error}", "count": {count}}}"#);
+        let status = std::process::Command::new(super::venv().join("bin/python"))
+            .args([
+                "-c",
+                "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST')); sys.exit(0 if r.status == 200 else 1)",
+            ])
+            .arg(format!("{}/_sesinfra/s3-faults", self.endpoint))
+            .arg(body)
+            .status()
+            .expect("run python");
+        assert!(status.success(), "S3 fault injection failed");
+    }
+
+    /// How many injected S3 faults are still queued.
+    pub fn queued_s3_faults(&self) -> usize {
+        let out = std::process::Command::new(super::venv().join("bin/python"))
+            .args([
+                "-c",
+                "import json, sys, urllib.request; print(sum(f['count'] for f in json.load(urllib.request.urlopen(sys.argv[1]))))",
+            ])
+            .arg(format!("{}/_sesinfra/s3-faults", self.endpoint))
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a count")
+    }
 }
 
 fn read_log(mut log: File) -> String {
