@@ -119,8 +119,15 @@ pub async fn prepare(
     destroy: bool,
 ) -> Result<Prepared, EngineError> {
     let model = &resolve_kms_aliases(&session.clients, model).await?;
-    let full = desired::derive(model, &session.env);
+    let mut full = desired::derive(model, &session.env);
     let observed = observe::observe(&session.clients, &model.stack, &full).await?;
+    // Identities the stack managed (their tag says so) that left the spec get AWS's
+    // defaults back: identities are never deleted, only reset.
+    for name in observed.state.identities.keys() {
+        full.identities
+            .entry(name.clone())
+            .or_insert_with(|| IdentityAttributes::aws_defaults(name));
+    }
     let desired = if destroy {
         destroyed(&full)
     } else {

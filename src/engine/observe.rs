@@ -170,6 +170,20 @@ pub async fn observe(
             }),
         );
     }
+    for name in discovery.identities {
+        if desired.identities.contains_key(&name) {
+            continue;
+        }
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                let attrs = aws::sesv2::get_identity_attributes(&c, &name).await?;
+                Ok(Read::Identity(format!("\u{0}{name}"), attrs))
+            }),
+        );
+    }
     for name in discovery.roles {
         if desired.roles.contains_key(&name) {
             continue;
@@ -258,16 +272,24 @@ pub async fn observe(
                     observed.state.configuration_sets.insert(key, set);
                 }
             },
-            Read::Identity(name, Some(attrs)) => {
-                // Another stack's spec manages this identity's settings.
-                if let Some(owner) = attrs.managed_by.as_deref().filter(|o| *o != stack) {
-                    observed.clashes.push(Clash {
-                        address: format!("identity.{name}"),
-                        owner: Some(owner.to_owned()),
-                    });
+            Read::Identity(key, Some(attrs)) => match candidate(&key) {
+                // Dropped from the spec: its settings go back to AWS's defaults.
+                Some(name) if attrs.managed_by.as_deref() == Some(stack) => {
+                    observed.state.identities.insert(name, attrs);
                 }
-                observed.state.identities.insert(name, attrs);
-            }
+                Some(_) => {}
+                None => {
+                    let name = key;
+                    // Another stack's spec manages this identity's settings.
+                    if let Some(owner) = attrs.managed_by.as_deref().filter(|o| *o != stack) {
+                        observed.clashes.push(Clash {
+                            address: format!("identity.{name}"),
+                            owner: Some(owner.to_owned()),
+                        });
+                    }
+                    observed.state.identities.insert(name, attrs);
+                }
+            },
             // Absent resources, and destinations (read in the second round).
             _ => {}
         }

@@ -461,6 +461,100 @@ async fn an_identity_managed_by_another_stack_is_a_clash() {
         ));
 }
 
+/// Position of the first request of `operation` in the journal.
+fn first(requests: &[(String, String)], operation: &str) -> usize {
+    requests
+        .iter()
+        .position(|(_, op)| op == operation)
+        .unwrap_or_else(|| panic!("no {operation} in {requests:#?}"))
+}
+
+#[tokio::test]
+async fn bounces_and_complaints_stay_covered_while_apply_runs() {
+    let emulator = Emulator::start();
+    create_identities(&emulator, "eu-west-1", &["example.com"]).await;
+    // Forwarding off relies on Main's destinations: they are written first.
+    let dir = spec_dir(BASE);
+    apply(&emulator, dir.path());
+    let requests = emulator.requests();
+    let forwarding_off = first(&requests, "PutEmailIdentityFeedbackAttributes");
+    let destinations: Vec<usize> = requests
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, op))| op == "CreateConfigurationSetEventDestination")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(destinations.len(), 3, "{requests:#?}");
+    assert!(
+        destinations.iter().all(|&d| d < forwarding_off),
+        "forwarding went off before the destinations existed: {requests:#?}"
+    );
+    assert!(first(&requests, "PutEmailIdentityConfigurationSetAttributes") > destinations[0]);
+
+    // Removal: forwarding comes back on before the destinations covering bounces go.
+    emulator.clear_requests();
+    let without = BASE
+        .replace(
+            "      history: {events: all, firehose: {stream: history}}\n      alerts: {events: [BOUNCE, COMPLAINT], sns: {topic_arn: \"arn:aws:sns:eu-west-1:${account_id}:alerts\"}}\n",
+            "      history: {events: [SEND], firehose: {stream: history}}\n",
+        )
+        .replace(
+            "example.com: {default_configuration_set: Main, feedback_forwarding: false}",
+            "example.com: {default_configuration_set: Main, feedback_forwarding: true}",
+        );
+    assert_ne!(without, BASE);
+    std::fs::write(dir.path().join("sesinfra.yaml"), &without).unwrap();
+    apply(&emulator, dir.path());
+    let requests = emulator.requests();
+    let forwarding_on = first(&requests, "PutEmailIdentityFeedbackAttributes");
+    assert!(
+        forwarding_on < first(&requests, "DeleteConfigurationSetEventDestination"),
+        "{requests:#?}"
+    );
+    assert!(
+        forwarding_on < first(&requests, "UpdateConfigurationSetEventDestination"),
+        "{requests:#?}"
+    );
+    assert_no_changes(&emulator, dir.path());
+}
+
+#[tokio::test]
+async fn an_identity_dropped_from_the_spec_gets_aws_defaults_back() {
+    let (emulator, dir) = applied_base().await;
+    let without = BASE
+        .replace(
+            "identities:\n  example.com: {default_configuration_set: Main, feedback_forwarding: false}\n",
+            "",
+        );
+    assert_ne!(without, BASE);
+    std::fs::write(dir.path().join("sesinfra.yaml"), &without).unwrap();
+    let plan = plan_json(&emulator, dir.path());
+    assert_eq!(plan["summary"]["update"], 1, "{plan:#}");
+    let change = &plan["changes"][0];
+    assert_eq!(change["address"], "identity.example.com");
+    assert_eq!(
+        change["fields"],
+        serde_json::json!([
+            {"path": "default_configuration_set", "before": "Main", "after": null},
+            {"path": "feedback_forwarding", "before": false, "after": true},
+            {"path": "tags.sesinfra:stack", "before": "e2e", "after": null},
+        ])
+    );
+    apply(&emulator, dir.path());
+    let c = emulator.clients().await;
+    let identity = c
+        .sesv2
+        .get_email_identity()
+        .email_identity("example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(identity.feedback_forwarding_status);
+    assert_eq!(identity.configuration_set_name, None);
+    assert!(identity.tags.unwrap_or_default().is_empty());
+    assert_no_changes(&emulator, dir.path());
+}
+
 #[tokio::test]
 async fn access_denied_fails_at_once_naming_the_action_and_resource() {
     let emulator = Emulator::start();
