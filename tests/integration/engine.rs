@@ -443,9 +443,8 @@ async fn an_identity_managed_by_another_stack_is_a_clash() {
             .any(|t| t.key == "sesinfra:stack" && t.value == "e2e"),
         "the identity records its stack: {tags:?}"
     );
-    let other = spec_dir(
-        "version: 1\nstack: other\nregion: eu-west-1\nidentities:\n  example.com: {}\n",
-    );
+    let other =
+        spec_dir("version: 1\nstack: other\nregion: eu-west-1\nidentities:\n  example.com: {}\n");
     emulator
         .sesinfra()
         .current_dir(other.path())
