@@ -15,3 +15,4 @@ mod examples;
 mod fixtures;
 mod readme;
 mod support;
+mod terminal;
