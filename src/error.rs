@@ -30,6 +30,11 @@ pub enum Error {
     ApplyFailed { failed: usize, skipped: usize },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("cannot write into {}: {source}; does the directory exist and is it writable?", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }

@@ -18,6 +18,7 @@ pub mod resources;
 pub mod schedule;
 pub mod schema;
 pub mod spec;
+pub mod textdiff;
 pub mod validate;
 
 pub use error::Error;

@@ -6,26 +6,104 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::plan::{Action, Change, Plan};
+use crate::plan::{Action, Change, FieldChange, Plan};
+
+use crate::textdiff::{self, Shown, Tag};
 
 const RESET: &str = "\x1b[0m";
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+
+/// Values with more lines than this go into a `<details>` block in markdown.
+const DETAILS_LINES: usize = 10;
+/// Unchanged lines kept around each changed line of a structured value.
+const CONTEXT_LINES: usize = 3;
+/// A flat list or object whose one-line form is at most this long stays on one line.
+const INLINE_WIDTH: usize = 60;
 
 fn symbol(action: Action) -> (&'static str, &'static str) {
     // (symbol, ANSI colour)
     match action {
-        Action::Create => ("+", "\x1b[32m"),
+        Action::Create => ("+", GREEN),
         Action::Update => ("~", "\x1b[33m"),
         Action::Replace => ("-/+", "\x1b[35m"),
-        Action::Delete => ("-", "\x1b[31m"),
+        Action::Delete => ("-", RED),
     }
 }
 
-/// Compact one-line rendering of a field value.
+/// Compact one-line rendering of a field value. Nothing is ever cut: a long ARN stays
+/// whole (terminals wrap it), so it can be copied and compared.
 fn show(value: &Value) -> String {
     match value {
         Value::Null => "(none)".to_owned(),
         other => other.to_string(),
     }
+}
+
+/// Whether a field's values are shown as indented JSON over several lines (policy
+/// documents, long or nested lists) rather than on one line.
+fn is_structured(before: &Value, after: &Value) -> bool {
+    let big = |v: &Value| match v {
+        Value::Array(items) => {
+            items.iter().any(|i| i.is_array() || i.is_object())
+                || v.to_string().len() > INLINE_WIDTH
+        }
+        Value::Object(map) => {
+            map.values().any(|i| i.is_array() || i.is_object())
+                || v.to_string().len() > INLINE_WIDTH
+        }
+        _ => false,
+    };
+    big(before) || big(after)
+}
+
+/// Indented JSON; an absent value has no lines.
+fn pretty(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        // Serialising a `Value` cannot fail; fall back to one line all the same.
+        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
+    }
+}
+
+/// The lines of the diff from `before` to `after`, pretty-printed, with long unchanged
+/// runs hidden. Each line: a marker (' ', '-', '+') and the text.
+fn value_diff(before: &Value, after: &Value) -> Vec<(char, String)> {
+    let (b, a) = (pretty(before), pretty(after));
+    let b: Vec<&str> = b.lines().collect();
+    let a: Vec<&str> = a.lines().collect();
+    textdiff::with_context(&textdiff::diff(&b, &a), CONTEXT_LINES)
+        .into_iter()
+        .map(|shown| match shown {
+            Shown::Line(Tag::Same, l) => (' ', l.to_owned()),
+            Shown::Line(Tag::Removed, l) => ('-', l.to_owned()),
+            Shown::Line(Tag::Added, l) => ('+', l.to_owned()),
+            Shown::Hidden { count, first } => {
+                // Indented like the lines it stands for, so the nesting stays readable.
+                let indent = &first[..first.len() - first.trim_start().len()];
+                let s = if count == 1 { "" } else { "s" };
+                (' ', format!("{indent}# ({count} unchanged line{s} hidden)"))
+            }
+        })
+        .collect()
+}
+
+/// Writes a diff in the text format: the marker in the column under the field name's
+/// indentation, coloured when asked.
+fn write_text_diff(out: &mut dyn Write, lines: &[(char, String)], color: bool) -> io::Result<()> {
+    for (mark, line) in lines {
+        let ansi = match mark {
+            '-' => RED,
+            '+' => GREEN,
+            _ => "",
+        };
+        if color && !ansi.is_empty() {
+            writeln!(out, "        {ansi}{mark} {line}{RESET}")?;
+        } else {
+            writeln!(out, "        {mark} {line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn summary_line(plan: &Plan) -> String {
@@ -58,17 +136,29 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
             write!(out, " ({})", reason_text(reason))?;
         }
         writeln!(out)?;
+        if change.action == Action::Delete {
+            continue;
+        }
         for field in &change.fields {
-            match change.action {
-                Action::Create => writeln!(out, "      {}: {}", field.path, show(&field.after))?,
-                Action::Delete => {}
-                Action::Update | Action::Replace => writeln!(
+            if is_structured(&field.before, &field.after) {
+                writeln!(out, "      {}:", field.path)?;
+                if change.action == Action::Create {
+                    for line in pretty(&field.after).lines() {
+                        writeln!(out, "          {line}")?;
+                    }
+                } else {
+                    write_text_diff(out, &value_diff(&field.before, &field.after), color)?;
+                }
+            } else if change.action == Action::Create {
+                writeln!(out, "      {}: {}", field.path, show(&field.after))?;
+            } else {
+                writeln!(
                     out,
                     "      {}: {} -> {}",
                     field.path,
                     show(&field.before),
                     show(&field.after)
-                )?,
+                )?;
             }
         }
     }
@@ -86,6 +176,94 @@ fn reason_text(reason: &str) -> String {
             .to_owned(),
         other => other.to_owned(),
     }
+}
+
+/// A fenced code block whose fence no line of `body` can close.
+fn fenced(lang: &str, body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}{lang}\n{body}{fence}\n")
+}
+
+/// A markdown block for a big value: inline when short, folded into `<details>` when
+/// it has more than `DETAILS_LINES` lines, so a pull-request comment stays short.
+fn md_block(
+    out: &mut dyn Write,
+    title: &str,
+    lang: &str,
+    body: &str,
+    lines: usize,
+) -> io::Result<()> {
+    if lines > DETAILS_LINES {
+        writeln!(
+            out,
+            "<details><summary>{title} ({lines} lines)</summary>\n\n{}\n</details>\n",
+            fenced(lang, body)
+        )
+    } else {
+        writeln!(out, "{title}:\n\n{}", fenced(lang, body))
+    }
+}
+
+fn md_value_diff(
+    out: &mut dyn Write,
+    title: &str,
+    before: &Value,
+    after: &Value,
+) -> io::Result<()> {
+    let lines = value_diff(before, after);
+    let body: String = lines
+        .iter()
+        .map(|(mark, line)| format!("{mark} {line}\n"))
+        .collect();
+    md_block(out, title, "diff", &body, lines.len())
+}
+
+/// The code spans of a resource's address and a field path, HTML so they work inside
+/// `<summary>`.
+fn md_title(address: &str, path: &str) -> String {
+    format!(
+        "<code>{}</code> <code>{}</code>",
+        html_escape(address),
+        html_escape(path)
+    )
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A table of rows, folded into `<details>` when it has more than `DETAILS_LINES` rows.
+fn md_table(out: &mut dyn Write, title: &str, header: &str, rows: &[String]) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let columns = header.matches('|').count() - 1;
+    let rule = format!("|{}", "---|".repeat(columns));
+    let folded = rows.len() > DETAILS_LINES;
+    if folded {
+        writeln!(
+            out,
+            "<details><summary>{title} ({} fields)</summary>\n",
+            rows.len()
+        )?;
+    }
+    writeln!(out, "{header}\n{rule}")?;
+    for row in rows {
+        writeln!(out, "{row}")?;
+    }
+    writeln!(out)?;
+    if folded {
+        writeln!(out, "</details>\n")?;
+    }
+    Ok(())
 }
 
 pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
@@ -107,36 +285,70 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        let action = match &change.reason {
-            Some(reason) => format!("{} ({})", change.action.as_str(), reason_text(reason)),
-            None => change.action.as_str().to_owned(),
-        };
-        writeln!(out, "| {action} | `{}` | {fields} |", change.address)?;
+        writeln!(
+            out,
+            "| {} | `{}` | {fields} |",
+            md_action(change),
+            change.address
+        )?;
     }
-    let updates: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Update | Action::Replace))
-        .collect();
-    if !updates.is_empty() {
-        writeln!(out, "\n<details><summary>Field changes</summary>\n")?;
-        writeln!(out, "| resource | field | before | after |")?;
-        writeln!(out, "|---|---|---|---|")?;
-        for change in updates {
-            for f in &change.fields {
-                writeln!(
-                    out,
-                    "| `{}` | `{}` | `{}` | `{}` |",
-                    change.address,
-                    f.path,
-                    escape_cell(&show(&f.before)),
-                    escape_cell(&show(&f.after))
-                )?;
+    writeln!(out)?;
+    for change in plan.changes.iter().filter(|c| c.action != Action::Delete) {
+        writeln!(
+            out,
+            "#### {} `{}`\n",
+            symbol(change.action).0,
+            change.address
+        )?;
+        let create = change.action == Action::Create;
+        let (scalars, structured): (Vec<&FieldChange>, Vec<&FieldChange>) = change
+            .fields
+            .iter()
+            .partition(|f| !is_structured(&f.before, &f.after));
+        let rows: Vec<String> = scalars
+            .iter()
+            .map(|f| {
+                if create {
+                    format!("| `{}` | `{}` |", f.path, escape_cell(&show(&f.after)))
+                } else {
+                    format!(
+                        "| `{}` | `{}` | `{}` |",
+                        f.path,
+                        escape_cell(&show(&f.before)),
+                        escape_cell(&show(&f.after))
+                    )
+                }
+            })
+            .collect();
+        let header = if create {
+            "| field | value |"
+        } else {
+            "| field | before | after |"
+        };
+        md_table(
+            out,
+            &format!("<code>{}</code>", html_escape(&change.address)),
+            header,
+            &rows,
+        )?;
+        for f in structured {
+            let title = md_title(&change.address, &f.path);
+            if create {
+                let body = format!("{}\n", pretty(&f.after));
+                md_block(out, &title, "json", &body, body.lines().count())?;
+            } else {
+                md_value_diff(out, &title, &f.before, &f.after)?;
             }
         }
-        writeln!(out, "\n</details>")?;
     }
     Ok(())
+}
+
+fn md_action(change: &Change) -> String {
+    match &change.reason {
+        Some(reason) => format!("{} ({})", change.action.as_str(), reason_text(reason)),
+        None => change.action.as_str().to_owned(),
+    }
 }
 
 /// A table cell cannot hold `|` or a newline.
@@ -241,7 +453,7 @@ mod tests {
         assert!(
             got.contains("| update | `configuration_set.ConfigSet` | `delivery.tls_policy` |\n")
         );
-        assert!(got.contains("| `configuration_set.ConfigSet` | `delivery.tls_policy` | `\"OPTIONAL\"` | `\"REQUIRE\"` |\n"));
+        assert!(got.contains("\n\n#### ~ `configuration_set.ConfigSet`\n\n| field | before | after |\n|---|---|---|\n| `delivery.tls_policy` | `\"OPTIONAL\"` | `\"REQUIRE\"` |\n"), "{got}");
     }
 
     #[test]
@@ -370,13 +582,22 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
         )?;
         if matches!(change.action, Action::Update | Action::Replace) {
             for f in &change.fields {
-                writeln!(
-                    out,
-                    "      {}: expected {}, found {}",
-                    f.path,
-                    show(&f.after),
-                    show(&f.before)
-                )?;
+                if is_structured(&f.before, &f.after) {
+                    writeln!(
+                        out,
+                        "      {}: differs (- found in AWS, + expected by the spec):",
+                        f.path
+                    )?;
+                    write_text_diff(out, &value_diff(&f.before, &f.after), color)?;
+                } else {
+                    writeln!(
+                        out,
+                        "      {}: expected {}, found {}",
+                        f.path,
+                        show(&f.after),
+                        show(&f.before)
+                    )?;
+                }
             }
         }
         for alert in alerts.iter().filter(|a| a.address == change.address) {
@@ -417,16 +638,44 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         for f in fields {
-            writeln!(
-                out,
-                "| `{}` | {} | `{}` | `{}` | `{}` |",
-                change.address,
-                drift_line(change),
-                f.path,
-                escape_cell(&show(&f.after)),
-                escape_cell(&show(&f.before))
-            )?;
+            if is_structured(&f.before, &f.after) {
+                writeln!(
+                    out,
+                    "| `{}` | {} | `{}` | see the diff below | |",
+                    change.address,
+                    drift_line(change),
+                    f.path,
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "| `{}` | {} | `{}` | `{}` | `{}` |",
+                    change.address,
+                    drift_line(change),
+                    f.path,
+                    escape_cell(&show(&f.after)),
+                    escape_cell(&show(&f.before))
+                )?;
+            }
         }
+    }
+    let structured: Vec<(&Change, &FieldChange)> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Update | Action::Replace))
+        .flat_map(|c| c.fields.iter().map(move |f| (c, f)))
+        .filter(|(_, f)| is_structured(&f.before, &f.after))
+        .collect();
+    if !structured.is_empty() {
+        writeln!(out, "\n`-` found in AWS, `+` expected by the spec:\n")?;
+    }
+    for (change, f) in structured {
+        md_value_diff(
+            out,
+            &md_title(&change.address, &f.path),
+            &f.before,
+            &f.after,
+        )?;
     }
     writeln!(out, "\n{DRIFT_FIX}")
 }
@@ -513,5 +762,230 @@ mod drift_tests {
         let mut md = Vec::new();
         drift_markdown(&plan, &mut md).unwrap();
         assert!(String::from_utf8(md).unwrap().contains("| `configuration_set.Main` | changed outside sesinfra | `sending_enabled` | `true` | `false` |"));
+    }
+}
+
+/// Whole renderings of a realistic plan, pinned in `tests/snapshots/render/`. After an
+/// intended change, `SESINFRA_UPDATE_SNAPSHOTS=1 cargo test --lib render` rewrites
+/// them; review the diff like any other.
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+    use crate::plan::FieldChange;
+    use serde_json::json;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn arn_of_set(name: &str) -> String {
+        format!("arn:aws:ses:eu-west-1:{ACCOUNT}:configuration-set/{name}")
+    }
+
+    fn trust(sets: &[&str], with_account: bool) -> Value {
+        let mut condition = json!({
+            "StringEquals": {"aws:SourceArn": sets.iter().map(|s| arn_of_set(s)).collect::<Vec<_>>()}
+        });
+        if with_account {
+            condition["StringEquals"]["aws:SourceAccount"] = json!([ACCOUNT]);
+        }
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": ["ses.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+                "Condition": condition
+            }]
+        })
+    }
+
+    fn put_records(actions: &[&str]) -> Value {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": [format!("arn:aws:firehose:eu-west-1:{ACCOUNT}:deliverystream/mail-prod-history")]
+            }]
+        })
+    }
+
+    fn field(path: &str, before: Value, after: Value) -> FieldChange {
+        FieldChange {
+            path: path.into(),
+            before,
+            after,
+        }
+    }
+
+    fn change(address: &str, action: Action, fields: Vec<FieldChange>) -> Change {
+        let (kind, name) = address.split_once('.').unwrap();
+        Change {
+            address: address.into(),
+            kind: kind.into(),
+            name: name.into(),
+            action,
+            fields,
+            reason: None,
+        }
+    }
+
+    /// A new tenant's configuration set joins a shared stream: its role's trust policy
+    /// gains the set's ARN (and, here, had lost its account condition); a permission
+    /// policy was widened by hand; a long ARN changes; an old destination goes.
+    fn realistic() -> Plan {
+        let long_bucket =
+            "arn:aws:s3:::ses-history-archive-for-the-messaging-platform-123456789012-eu-west-1";
+        let mut replace = change(
+            "firehose_stream.history",
+            Action::Replace,
+            vec![field(
+                "name",
+                json!("mail-prod-history"),
+                json!("mail-prod-history-v2"),
+            )],
+        );
+        replace.reason = Some("name cannot be changed in place".into());
+        Plan::new(
+            "mail-prod",
+            vec![
+                change(
+                    "configuration_set.TenantB",
+                    Action::Create,
+                    vec![
+                        field("reputation_metrics", Value::Null, json!(true)),
+                        field("sending_enabled", Value::Null, json!(true)),
+                        field(
+                            "suppression.reasons",
+                            Value::Null,
+                            json!(["BOUNCE", "COMPLAINT"]),
+                        ),
+                    ],
+                ),
+                change(
+                    "iam_role.mail-prod-ses-history",
+                    Action::Update,
+                    vec![
+                        field(
+                            "inline_policies.firehose-put",
+                            put_records(&["firehose:*"]),
+                            put_records(&["firehose:PutRecord", "firehose:PutRecordBatch"]),
+                        ),
+                        field(
+                            "trust_policy",
+                            trust(&["TenantA"], false),
+                            trust(&["TenantA", "TenantB"], true),
+                        ),
+                    ],
+                ),
+                change(
+                    "event_destination.TenantB.history",
+                    Action::Create,
+                    vec![
+                        field("enabled", Value::Null, json!(true)),
+                        field(
+                            "events",
+                            Value::Null,
+                            json!(["BOUNCE", "COMPLAINT", "DELIVERY"]),
+                        ),
+                        field(
+                            "firehose",
+                            Value::Null,
+                            json!({
+                                "stream_arn": format!("arn:aws:firehose:eu-west-1:{ACCOUNT}:deliverystream/mail-prod-history"),
+                                "role_arn": format!("arn:aws:iam::{ACCOUNT}:role/mail-prod-ses-history")
+                            }),
+                        ),
+                    ],
+                ),
+                change(
+                    "firehose_stream.archive",
+                    Action::Update,
+                    vec![
+                        field(
+                            "bucket_arn",
+                            json!("arn:aws:s3:::ses-history-archive-123456789012-eu-west-1"),
+                            json!(long_bucket),
+                        ),
+                        field("compression", json!("UNCOMPRESSED"), json!("GZIP")),
+                    ],
+                ),
+                replace,
+                change(
+                    "event_destination.Old.history",
+                    Action::Delete,
+                    vec![field("enabled", json!(true), Value::Null)],
+                ),
+            ],
+        )
+    }
+
+    fn check(name: &str, got: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots/render")
+            .join(name);
+        if std::env::var_os("SESINFRA_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, got).unwrap();
+            return;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; create it with SESINFRA_UPDATE_SNAPSHOTS=1",
+                path.display()
+            )
+        });
+        assert!(
+            got == want,
+            "{name} differs from {}:\n--- want\n{want}\n--- got\n{got}",
+            path.display()
+        );
+    }
+
+    fn render(f: impl Fn(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plan_text() {
+        check("plan.txt", &render(|o| text(&realistic(), false, o)));
+    }
+
+    #[test]
+    fn plan_text_in_colour() {
+        check("plan.color.txt", &render(|o| text(&realistic(), true, o)));
+    }
+
+    #[test]
+    fn plan_markdown() {
+        check("plan.md", &render(|o| markdown(&realistic(), o)));
+    }
+
+    #[test]
+    fn drift_text_snapshot() {
+        check("drift.txt", &render(|o| drift_text(&realistic(), false, o)));
+    }
+
+    #[test]
+    fn drift_markdown_snapshot() {
+        check("drift.md", &render(|o| drift_markdown(&realistic(), o)));
+    }
+
+    #[test]
+    fn plan_json_is_unchanged_by_the_human_formats() {
+        check("plan.json", &render(|o| json(&realistic(), o)));
+    }
+
+    #[test]
+    fn long_arns_are_never_cut() {
+        let long =
+            "arn:aws:s3:::ses-history-archive-for-the-messaging-platform-123456789012-eu-west-1";
+        for got in [
+            render(|o| text(&realistic(), false, o)),
+            render(|o| markdown(&realistic(), o)),
+        ] {
+            assert!(got.contains(long), "{got}");
+        }
     }
 }

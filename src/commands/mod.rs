@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use clap::CommandFactory;
+
 use crate::cli::{Cli, Command, DEFAULT_SPEC_FILE, GlobalArgs};
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::error::Error;
@@ -54,6 +56,22 @@ pub fn run(
                 (None, true) => vec![PathBuf::from(DEFAULT_SPEC_FILE)],
             };
             validate_files(&paths, global, style, stdout, stderr)
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "sesinfra", stdout);
+            Ok(Outcome::Success)
+        }
+        Command::Man { dir: None } => {
+            clap_mangen::Man::new(Cli::command()).render(stdout)?;
+            Ok(Outcome::Success)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), dir).map_err(|source| Error::Write {
+                path: dir.clone(),
+                source,
+            })?;
+            Ok(Outcome::Success)
         }
         Command::Schema => {
             stdout.write_all(crate::schema::spec_schema_json().as_bytes())?;

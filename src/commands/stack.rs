@@ -158,6 +158,26 @@ fn read_spec(
     })
 }
 
+/// Observes and diffs, showing what is being read on a terminal.
+async fn read_aws(
+    session: &Session,
+    model: &Model,
+    destroy: bool,
+    reading: &Reading,
+) -> Result<Prepared, Error> {
+    let resources = crate::plan::state_fields(&crate::desired::derive(model, &session.env)).len();
+    reading.message(format!(
+        "reading AWS: {resources} resource(s) in the spec of stack {}",
+        model.stack
+    ));
+    let prepared = engine::prepare(session, model, destroy).await?;
+    reading.finish(
+        crate::plan::state_fields(&prepared.observed.state).len(),
+        prepared.plan.changes.len(),
+    );
+    Ok(prepared)
+}
+
 /// Connects, validates again with the account id, and prepares the plan.
 async fn prepare_online(
     local: &LocalSpec,
@@ -165,6 +185,7 @@ async fn prepare_online(
     style: Style,
     stderr: &mut dyn Write,
 ) -> Result<(Session, Prepared, BTreeMap<String, String>), Error> {
+    let reading = Reading::start(style);
     let session = engine::open(&global.aws_settings(), local.region.as_deref()).await?;
     let (model, env_used) = online_model(
         &local.file,
@@ -175,7 +196,7 @@ async fn prepare_online(
         style,
         stderr,
     )?;
-    let prepared = engine::prepare(&session, &model, false).await?;
+    let prepared = read_aws(&session, &model, false, &reading).await?;
     Ok((session, prepared, env_used))
 }
 
@@ -271,13 +292,14 @@ pub fn apply(
         if let Some(p) = &saved {
             settings.region = Some(p.region.clone());
         }
+        let reading = Reading::start(style);
         let session = engine::open(&settings, spec_region.as_deref()).await?;
         let env_lookup = |name: &str| match &saved {
             Some(p) => p.env.get(name).cloned(),
             None => std::env::var(name).ok(),
         };
         let (model, _) = online_model(&spec_file, &spec_text, &vars, &env_lookup, &session, style, stderr)?;
-        let prepared = engine::prepare(&session, &model, destroy).await?;
+        let prepared = read_aws(&session, &model, destroy, &reading).await?;
         if let Some(p) = &saved {
             if p.account_id != session.env.account_id {
                 return Err(Error::Refused(format!(
@@ -367,7 +389,14 @@ fn confirm(what: &str, stderr: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-/// A progress bar on a terminal, log lines otherwise (none with --quiet).
+/// Whether progress is drawn: only on a terminal (stderr), never with --quiet. On a
+/// pipe nothing decorative is written; apply still logs each finished step.
+fn progress_on_terminal(style: Style) -> bool {
+    std::io::stderr().is_terminal() && !style.quiet
+}
+
+/// Apply's progress: a bar with the elapsed time and steps done out of all on a
+/// terminal, one line per finished step otherwise (none with --quiet).
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     quiet: bool,
@@ -375,12 +404,14 @@ struct Progress {
 
 impl Progress {
     fn new(steps: usize, style: Style) -> Progress {
-        let terminal = std::io::stderr().is_terminal() && !style.quiet;
-        let bar = terminal.then(|| {
+        let bar = progress_on_terminal(style).then(|| {
             let bar = indicatif::ProgressBar::new(steps as u64);
-            if let Ok(s) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            if let Ok(s) = indicatif::ProgressStyle::with_template(
+                "[{elapsed_precise}] {bar:30} {pos}/{len} steps {msg}",
+            ) {
                 bar.set_style(s);
             }
+            bar.tick();
             bar
         });
         Progress {
@@ -400,9 +431,56 @@ impl Progress {
         }
     }
 
+    /// Leaves the final count and time on the terminal.
     fn finish(&self) {
         if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+            bar.finish_with_message("done");
+        }
+    }
+}
+
+impl Drop for Reading {
+    /// On an error the spinner goes away, so the message is not printed after it.
+    fn drop(&mut self) {
+        if let Some(s) = self.spinner.as_ref().filter(|s| !s.is_finished()) {
+            s.finish_and_clear();
+        }
+    }
+}
+
+/// A spinner with the elapsed time while plan, apply and drift read AWS (on a
+/// terminal only); it ends with a line saying how much was read and how long it took.
+struct Reading {
+    spinner: Option<indicatif::ProgressBar>,
+}
+
+impl Reading {
+    fn start(style: Style) -> Reading {
+        let spinner = progress_on_terminal(style).then(|| {
+            let spinner = indicatif::ProgressBar::new_spinner();
+            if let Ok(s) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {msg}") {
+                spinner.set_style(s);
+            }
+            spinner.set_message("connecting to AWS");
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+            spinner
+        });
+        Reading { spinner }
+    }
+
+    fn message(&self, message: String) {
+        if let Some(s) = &self.spinner {
+            s.set_message(message);
+        }
+    }
+
+    fn finish(&self, resources: usize, changes: usize) {
+        if let Some(s) = &self.spinner {
+            s.set_style(indicatif::ProgressStyle::default_spinner());
+            s.finish_with_message(format!(
+                "Read {resources} resource(s) from AWS in {:.1}s: {changes} change(s).",
+                s.elapsed().as_secs_f64()
+            ));
         }
     }
 }

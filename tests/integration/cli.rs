@@ -168,3 +168,91 @@ fn schema_prints_json_on_stdout_only() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(schema["required"], serde_json::json!(["version", "stack"]));
 }
+
+#[test]
+fn completions_are_produced_for_every_shell_and_know_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = sesinfra().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in [
+            "validate",
+            "plan",
+            "apply",
+            "destroy",
+            "drift",
+            "detailed-exitcode",
+        ] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    sesinfra().args(["completions", "tcsh"]).assert().code(1);
+}
+
+#[test]
+fn bash_completions_load_in_bash() {
+    let out = sesinfra().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sesinfra.bash");
+    std::fs::write(&file, &out.stdout).unwrap();
+    // Sourcing defines the completion function and registers it for `sesinfra`.
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p sesinfra",
+            file.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("sesinfra"));
+}
+
+#[test]
+fn the_man_page_renders() {
+    let out = sesinfra().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with(".ie \\n(.g .ds Aq \\(aq"), "{page}");
+    for needle in [
+        ".TH sesinfra 1",
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        "completions",
+        "drift",
+    ] {
+        assert!(page.contains(needle), "man page lacks {needle}");
+    }
+}
+
+#[test]
+fn man_dir_writes_one_page_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    sesinfra()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout("");
+    for page in [
+        "sesinfra.1",
+        "sesinfra-plan.1",
+        "sesinfra-apply.1",
+        "sesinfra-drift.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".SH SYNOPSIS"), "{page}");
+    }
+    let plan = std::fs::read_to_string(dir.path().join("sesinfra-plan.1")).unwrap();
+    assert!(plan.contains("detailed\\-exitcode"), "{plan}");
+    sesinfra()
+        .args(["man", "--dir"])
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot write into"));
+}

@@ -56,7 +56,7 @@ pub fn apply(emulator: &Emulator, dir: &std::path::Path) {
     );
 }
 
-fn assert_no_changes(emulator: &Emulator, dir: &std::path::Path) {
+pub fn assert_no_changes(emulator: &Emulator, dir: &std::path::Path) {
     emulator
         .sesinfra()
         .current_dir(dir)

@@ -17,3 +17,4 @@ mod examples;
 mod fixtures;
 mod readme;
 mod support;
+mod terminal;

@@ -58,3 +58,22 @@ fn the_main_job_plans_applies_and_then_has_no_changes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_readmes_plan_excerpt_is_what_sesinfra_prints() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let excerpt = readme
+        .split("### What a plan looks like")
+        .nth(1)
+        .and_then(|s| s.split("```\n").nth(1))
+        .expect("README has a plan excerpt");
+    let snapshot = std::fs::read_to_string(repo().join("tests/snapshots/render/plan.txt")).unwrap();
+    // The excerpt's lines appear in the snapshot in the same order (it may skip some).
+    let mut lines = snapshot.lines();
+    for want in excerpt.lines() {
+        assert!(
+            lines.any(|l| l == want),
+            "README plan excerpt line not in plan.txt (in order): {want:?}"
+        );
+    }
+}
