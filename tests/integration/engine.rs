@@ -20,13 +20,13 @@ async fn create_identities(emulator: &Emulator, region: &str, names: &[&str]) {
     }
 }
 
-fn spec_dir(text: &str) -> tempfile::TempDir {
+pub fn spec_dir(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sesinfra.yaml"), text).unwrap();
     dir
 }
 
-fn plan_json(emulator: &Emulator, dir: &std::path::Path) -> Value {
+pub fn plan_json(emulator: &Emulator, dir: &std::path::Path) -> Value {
     let out = emulator
         .sesinfra()
         .current_dir(dir)

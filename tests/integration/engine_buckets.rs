@@ -2,41 +2,9 @@
 //! policies name, and an apply interrupted right after CreateBucket.
 
 use predicates::prelude::*;
-use serde_json::Value;
 
-use crate::engine::apply;
+use crate::engine::{apply, assert_no_changes, plan_json, spec_dir};
 use crate::support::Emulator;
-
-fn spec_dir(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sesinfra.yaml"), text).unwrap();
-    dir
-}
-
-fn plan_json(emulator: &Emulator, dir: &std::path::Path) -> Value {
-    let out = emulator
-        .sesinfra()
-        .current_dir(dir)
-        .args(["plan", "--output", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("plan JSON")
-}
-
-fn assert_no_changes(emulator: &Emulator, dir: &std::path::Path) {
-    emulator
-        .sesinfra()
-        .current_dir(dir)
-        .args(["plan", "--detailed-exitcode"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("No changes"));
-}
 
 fn kms_spec(kms_key_arn: &str) -> String {
     format!(

@@ -93,23 +93,7 @@ impl Emulator {
 
     /// How many injected failing calls are still queued (none consumed = no such call).
     pub fn queued_faults(&self) -> usize {
-        let out = std::process::Command::new(super::venv().join("bin/python"))
-            .args([
-                "-c",
-                "import json, sys, urllib.request; print(sum(f['count'] for f in json.load(urllib.request.urlopen(sys.argv[1]))))",
-            ])
-            .arg(format!("{}/_sesinfra/faults", self.endpoint))
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a count")
+        queued(&self.control("GET", "faults", None))
     }
 
     /// Calls a control endpoint (`/_sesinfra/<name>`) with an optional JSON body;
@@ -123,9 +107,12 @@ impl Emulator {
         let out = std::process::Command::new(super::venv().join("bin/python"))
             .args([
                 "-c",
-                "import sys, urllib.request\n\
+                "import sys, urllib.error, urllib.request\n\
                  data = sys.argv[3].encode() if sys.argv[3] else None\n\
-                 r = urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1]), timeout=120)\n\
+                 try:\n\
+                 \x20   r = urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1]), timeout=120)\n\
+                 except urllib.error.HTTPError as e:\n\
+                 \x20   sys.exit(f'HTTP {e.code}: {e.read().decode()}')\n\
                  sys.stdout.write(r.read().decode())",
             ])
             .arg(method)
@@ -169,60 +156,35 @@ impl Emulator {
     }
 
     /// Queues a fault of any service (see the extension's control.py for the fields:
-    /// `service`, `operation`, `error`, `count`, `message`, `status`).
+    /// `service`, `operation`, `error`, `count`, `message`, `status`, `after`).
     pub fn inject(&self, fault: serde_json::Value) {
-        let out = std::process::Command::new(super::venv().join("bin/python"))
-            .args([
-                "-c",
-                "import sys, urllib.error, urllib.request\ntry:\n    urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST'))\nexcept urllib.error.HTTPError as e:\n    sys.exit(e.read().decode())",
-            ])
-            .arg(format!("{}/_sesinfra/faults", self.endpoint))
-            .arg(fault.to_string())
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "fault injection failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.control("POST", "faults", Some(&fault));
     }
 
     /// Makes the next `count` sub-resource calls on bucket `bucket` answer S3's error
     /// `error` (`NoSuchBucket`, `OperationAborted`, `AccessDenied`).
     pub fn inject_s3_fault(&self, bucket: &str, error: &str, count: u32) {
-        let body = format!(r#"{{"bucket": "{bucket}", "error": "{error}", "count": {count}}}"#);
-        let status = std::process::Command::new(super::venv().join("bin/python"))
-            .args([
-                "-c",
-                "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST')); sys.exit(0 if r.status == 200 else 1)",
-            ])
-            .arg(format!("{}/_sesinfra/s3-faults", self.endpoint))
-            .arg(body)
-            .status()
-            .expect("run python");
-        assert!(status.success(), "S3 fault injection failed");
+        self.control(
+            "POST",
+            "s3-faults",
+            Some(&serde_json::json!({"bucket": bucket, "error": error, "count": count})),
+        );
     }
 
     /// How many injected S3 faults are still queued.
     pub fn queued_s3_faults(&self) -> usize {
-        let out = std::process::Command::new(super::venv().join("bin/python"))
-            .args([
-                "-c",
-                "import json, sys, urllib.request; print(sum(f['count'] for f in json.load(urllib.request.urlopen(sys.argv[1]))))",
-            ])
-            .arg(format!("{}/_sesinfra/s3-faults", self.endpoint))
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a count")
+        queued(&self.control("GET", "s3-faults", None))
     }
+}
+
+/// The calls a list of queued faults still fails.
+fn queued(faults: &serde_json::Value) -> usize {
+    faults
+        .as_array()
+        .expect("a list of faults")
+        .iter()
+        .map(|f| f["count"].as_u64().expect("a count") as usize)
+        .sum()
 }
 
 fn read_log(mut log: File) -> String {
