@@ -36,6 +36,11 @@ pub struct GlobalArgs {
     /// Set a spec variable, used as ${var.NAME}; wins over `variables:`. Repeatable.
     #[arg(long = "var", global = true, value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Most calls per second sesinfra makes to one AWS service, for accounts with raised
+    /// quotas (also SESINFRA_RATE_<SERVICE>=N; the flag wins). Services: firehose (5),
+    /// ses (10), iam (10), s3 (50), sts (10), kms (50), tagging (5). Repeatable.
+    #[arg(long = "rate", global = true, value_name = "SERVICE=N", value_parser = parse_rate)]
+    pub rates: Vec<(String, String)>,
     /// No colours (also when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -127,14 +132,22 @@ pub struct SpecArg {
 }
 
 impl GlobalArgs {
-    /// AWS settings from the flags (the spec's region, when it has one, wins later).
-    pub fn aws_settings(&self) -> crate::aws::AwsSettings {
-        crate::aws::AwsSettings {
+    /// AWS settings from the flags and the environment (the spec's region, when it has
+    /// one, wins later). Errors name the bad rate and what is valid.
+    pub fn aws_settings(&self) -> Result<crate::aws::AwsSettings, String> {
+        let mut rates = crate::aws::limit::Rates::from_env(std::env::vars())?;
+        for (service, rate) in &self.rates {
+            rates
+                .set(service, rate)
+                .map_err(|e| format!("--rate {service}={rate}: {e}"))?;
+        }
+        Ok(crate::aws::AwsSettings {
             region: self.region.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone().filter(|u| !u.is_empty()),
             static_credentials: None,
-        }
+            rates,
+        })
     }
 }
 
@@ -153,6 +166,13 @@ pub enum OutputFormat {
     Text,
     Json,
     Markdown,
+}
+
+fn parse_rate(raw: &str) -> Result<(String, String), String> {
+    let (service, rate) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("`{raw}` is not SERVICE=N (e.g. firehose=10)"))?;
+    Ok((service.to_owned(), rate.to_owned()))
 }
 
 fn parse_var(raw: &str) -> Result<(String, String), String> {

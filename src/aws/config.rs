@@ -1,12 +1,19 @@
 //! The one place AWS clients are configured: region, profile, endpoint override,
-//! retries and timeouts. Every service client is built from the same `SdkConfig`.
+//! retries, timeouts and each service's rate limit (`limit.rs`). Every service client
+//! is built from the same `SdkConfig`, with an HTTP client of its own that waits for
+//! its service's limiter.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_sts::config::Credentials;
+
+use super::limit::{LimitedHttpClient, RateLimiter, Rates};
 
 /// Settings from the command line and the spec.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +24,8 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     /// Fixed credentials instead of the default chain (tests use one account each).
     pub static_credentials: Option<StaticCredentials>,
+    /// Calls per second each service may take at most (`--rate`, `SESINFRA_RATE_*`).
+    pub rates: Rates,
 }
 
 #[derive(Debug, Clone)]
@@ -84,18 +93,53 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .region()
         .map(|r| r.to_string())
         .ok_or(ConfigError::NoRegion)?;
+    let https = https_client();
+    let limited = |service: &str| {
+        LimitedHttpClient::new(
+            https.clone(),
+            Arc::new(RateLimiter::new(settings.rates.get(service))),
+        )
+    };
     // A custom endpoint (an emulator, a proxy) is one host: address buckets by path.
     let s3_config = aws_sdk_s3::config::Builder::from(&config)
         .force_path_style(settings.endpoint_url.is_some())
+        .http_client(limited("s3"))
         .build();
+    macro_rules! client {
+        ($sdk:ident, $service:literal) => {
+            $sdk::Client::from_conf(
+                $sdk::config::Builder::from(&config)
+                    .http_client(limited($service))
+                    .build(),
+            )
+        };
+    }
     Ok(Clients {
         region,
-        sesv2: aws_sdk_sesv2::Client::new(&config),
-        firehose: aws_sdk_firehose::Client::new(&config),
-        iam: aws_sdk_iam::Client::new(&config),
-        kms: aws_sdk_kms::Client::new(&config),
+        sesv2: client!(aws_sdk_sesv2, "ses"),
+        firehose: client!(aws_sdk_firehose, "firehose"),
+        iam: client!(aws_sdk_iam, "iam"),
+        kms: client!(aws_sdk_kms, "kms"),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
-        sts: aws_sdk_sts::Client::new(&config),
-        tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
+        sts: client!(aws_sdk_sts, "sts"),
+        tagging: client!(aws_sdk_resourcegroupstagging, "tagging"),
+    })
+}
+
+/// The HTTPS client the SDK would use by default (hyper 1, rustls with aws-lc,
+/// proxies from the environment), built here so each service's limiter can wrap it.
+fn https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
     })
 }

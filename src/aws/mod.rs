@@ -7,6 +7,7 @@ pub mod error;
 pub mod firehose;
 pub mod iam;
 pub mod kms;
+pub mod limit;
 pub mod retry;
 pub mod s3;
 pub mod sesv2;

@@ -186,7 +186,11 @@ async fn prepare_online(
     stderr: &mut dyn Write,
 ) -> Result<(Session, Prepared, BTreeMap<String, String>), Error> {
     let reading = Reading::start(style);
-    let session = engine::open(&global.aws_settings(), local.region.as_deref()).await?;
+    let session = engine::open(
+        &global.aws_settings().map_err(Error::Usage)?,
+        local.region.as_deref(),
+    )
+    .await?;
     let (model, env_used) = online_model(
         &local.file,
         &local.text,
@@ -288,7 +292,7 @@ pub fn apply(
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let mut settings = global.aws_settings();
+        let mut settings = global.aws_settings().map_err(Error::Usage)?;
         if let Some(p) = &saved {
             settings.region = Some(p.region.clone());
         }

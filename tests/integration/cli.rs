@@ -96,6 +96,41 @@ fn malformed_var_flag_is_rejected() {
 }
 
 #[test]
+fn rate_flags_and_env_say_what_is_valid() {
+    let dir = spec_dir("version: 1\nstack: s\nregion: eu-west-1\n");
+    sesinfra()
+        .current_dir(dir.path())
+        .args(["plan", "--rate", "firehose"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not SERVICE=N"));
+    // Checked before any AWS call: no endpoint is reachable from tests.
+    sesinfra()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--rate",
+            "lambda=3",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--rate lambda=3: unknown service `lambda` for a rate; one of:",
+        ));
+    sesinfra()
+        .current_dir(dir.path())
+        .env("SESINFRA_RATE_FIREHOSE", "0")
+        .args(["plan", "--endpoint-url", "http://127.0.0.1:9"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "SESINFRA_RATE_FIREHOSE: rate `0` for firehose: give calls per second, at least 0.5",
+        ));
+}
+
+#[test]
 fn quiet_hides_warnings_but_not_errors() {
     let warn_only = spec_dir(
         "version: 1\nstack: s\nbuckets: {b: {name: my-bucket-1}}\nfirehose_streams: {s: {bucket: b}}\n",

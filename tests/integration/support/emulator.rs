@@ -59,6 +59,7 @@ impl Emulator {
                 access_key_id: "testing".to_owned(),
                 secret_access_key: "testing".to_owned(),
             }),
+            rates: Default::default(),
         }
     }
 

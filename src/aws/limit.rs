@@ -1,0 +1,296 @@
+//! Client-side rate limits, one per AWS service, so sesinfra never sends faster than
+//! AWS allows and leaves room for the other tools sharing the account.
+//!
+//! Every HTTP attempt of a service's client, the SDK's own retries included, waits
+//! for its turn at the wire: the limiter wraps the client's HTTP connector. Requests
+//! are spaced at the service's current rate. Where AWS documents a rate (Firehose's
+//! control plane: 5 calls per second per account, a hard limit) that is the ceiling;
+//! where it publishes none, the ceiling is a conservative guess. Either way the rate
+//! is adaptive (additive increase, multiplicative decrease): a throttled answer halves
+//! it, and each answer that is not throttled raises it back towards the ceiling, so
+//! another tool using the same quota slows sesinfra down instead of failing it.
+//! Ceilings can be raised for accounts with raised quotas: `--rate SERVICE=N` or
+//! `SESINFRA_RATE_<SERVICE>=N`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use tokio::time::Instant;
+
+/// Services sesinfra limits, by the name used in flags and messages, with the
+/// ceiling in calls per second.
+pub const DEFAULT_RATES: [(&str, f64); 7] = [
+    // Documented: 5 control-plane calls per second per account (hard limit).
+    ("firehose", 5.0),
+    // SES v2 publishes no rate; SES v1 documents 1/s for configuration-set calls.
+    ("ses", 10.0),
+    // IAM and S3 bucket configuration publish none; IAM is global to the account.
+    ("iam", 10.0),
+    ("s3", 50.0),
+    ("sts", 10.0),
+    ("kms", 50.0),
+    ("tagging", 5.0),
+];
+
+/// The lowest rate adaptation goes down to: one call every two seconds.
+const MIN_RATE: f64 = 0.5;
+
+/// The ceiling of each service, from the defaults and the overrides (`--rate`, env).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rates(BTreeMap<String, f64>);
+
+impl Default for Rates {
+    fn default() -> Rates {
+        Rates(
+            DEFAULT_RATES
+                .iter()
+                .map(|(s, r)| ((*s).to_owned(), *r))
+                .collect(),
+        )
+    }
+}
+
+impl Rates {
+    /// Sets one service's ceiling; an unknown service or a rate that is not a positive
+    /// number is an error that says what is valid.
+    pub fn set(&mut self, service: &str, rate: &str) -> Result<(), String> {
+        if !self.0.contains_key(service) {
+            return Err(format!(
+                "unknown service `{service}` for a rate; one of: {}",
+                self.0.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let value: f64 = rate
+            .parse()
+            .ok()
+            .filter(|r: &f64| r.is_finite() && *r >= MIN_RATE)
+            .ok_or_else(|| {
+                format!("rate `{rate}` for {service}: give calls per second, at least {MIN_RATE}")
+            })?;
+        self.0.insert(service.to_owned(), value);
+        Ok(())
+    }
+
+    /// Applies `SESINFRA_RATE_<SERVICE>` variables from `env` (flags are applied after).
+    pub fn from_env(env: impl Iterator<Item = (String, String)>) -> Result<Rates, String> {
+        let mut rates = Rates::default();
+        for (key, value) in env {
+            if let Some(service) = key.strip_prefix("SESINFRA_RATE_") {
+                rates
+                    .set(&service.to_ascii_lowercase(), &value)
+                    .map_err(|e| format!("{key}: {e}"))?;
+            }
+        }
+        Ok(rates)
+    }
+
+    pub fn get(&self, service: &str) -> f64 {
+        self.0.get(service).copied().unwrap_or(MIN_RATE)
+    }
+}
+
+/// Spaces calls at an adaptive rate below a ceiling.
+#[derive(Debug)]
+pub struct RateLimiter {
+    ceiling: f64,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    rate: f64,
+    /// When the next call may start.
+    next: Option<Instant>,
+    throttled: u64,
+}
+
+impl RateLimiter {
+    pub fn new(ceiling: f64) -> RateLimiter {
+        let ceiling = ceiling.max(MIN_RATE);
+        RateLimiter {
+            ceiling,
+            state: Mutex::new(State {
+                rate: ceiling,
+                next: None,
+                throttled: 0,
+            }),
+        }
+    }
+
+    /// Waits until this call's turn: turns are handed out at the current rate, in
+    /// the order callers asked.
+    pub async fn acquire(&self) {
+        let at = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let at = state.next.map_or(now, |next| next.max(now));
+            state.next = Some(at + Duration::from_secs_f64(1.0 / state.rate));
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Adapts to an answer: halve on throttling, else creep back to the ceiling.
+    pub fn observe(&self, throttled: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if throttled {
+            state.rate = (state.rate / 2.0).max(MIN_RATE);
+            state.throttled += 1;
+        } else {
+            state.rate = (state.rate + self.ceiling / 20.0).min(self.ceiling);
+        }
+    }
+
+    /// The current rate in calls per second.
+    pub fn rate(&self) -> f64 {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).rate
+    }
+
+    /// Throttled answers seen so far.
+    pub fn throttled(&self) -> u64 {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .throttled
+    }
+}
+
+/// Whether an HTTP answer says "slow down", by status and the error-type header the
+/// JSON protocols set. (IAM's query protocol says so only in its XML body, as a 400:
+/// that throttling reaches the limiter when the SDK gives up, through `AwsError`.)
+fn is_throttling(status: u16, error_type: Option<&str>) -> bool {
+    if status == 429 || status == 503 {
+        return true;
+    }
+    error_type.is_some_and(|t| {
+        let code = t.split(':').next().unwrap_or(t);
+        matches!(
+            code,
+            "ThrottlingException"
+                | "Throttling"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
+                | "SlowDown"
+        ) || (code == "LimitExceededException" && status == 400 && t.contains("Rate"))
+    })
+}
+
+/// An HTTP client whose connectors wait for the limiter before every attempt.
+#[derive(Debug, Clone)]
+pub struct LimitedHttpClient {
+    inner: SharedHttpClient,
+    limiter: Arc<RateLimiter>,
+}
+
+impl LimitedHttpClient {
+    pub fn new(inner: SharedHttpClient, limiter: Arc<RateLimiter>) -> LimitedHttpClient {
+        LimitedHttpClient { inner, limiter }
+    }
+}
+
+impl HttpClient for LimitedHttpClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(LimitedConnector {
+            inner: self.inner.http_connector(settings, components),
+            limiter: Arc::clone(&self.limiter),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct LimitedConnector {
+    inner: SharedHttpConnector,
+    limiter: Arc<RateLimiter>,
+}
+
+impl HttpConnector for LimitedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let limiter = Arc::clone(&self.limiter);
+        HttpConnectorFuture::new(async move {
+            limiter.acquire().await;
+            let response = inner.call(request).await?;
+            let error_type = response.headers().get("x-amzn-errortype");
+            limiter.observe(is_throttling(response.status().as_u16(), error_type));
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_are_spaced_at_the_ceiling() {
+        let limiter = RateLimiter::new(5.0);
+        let start = Instant::now();
+        for _ in 0..11 {
+            limiter.acquire().await;
+        }
+        // The first call goes at once, ten more at 200 ms each.
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_halves_the_rate_and_success_restores_it() {
+        let limiter = RateLimiter::new(8.0);
+        limiter.observe(true);
+        limiter.observe(true);
+        assert_eq!(limiter.rate(), 2.0);
+        assert_eq!(limiter.throttled(), 2);
+        for _ in 0..100 {
+            limiter.observe(false);
+        }
+        assert_eq!(limiter.rate(), 8.0);
+        for _ in 0..20 {
+            limiter.observe(true);
+        }
+        assert_eq!(limiter.rate(), MIN_RATE);
+    }
+
+    #[test]
+    fn throttling_answers_are_recognised() {
+        assert!(is_throttling(429, None));
+        assert!(is_throttling(400, Some("ThrottlingException")));
+        assert!(is_throttling(
+            400,
+            Some("ThrottlingException:http://internal.amazon.com/coral/")
+        ));
+        assert!(!is_throttling(400, Some("InvalidArgumentException")));
+        assert!(!is_throttling(404, None));
+        assert!(!is_throttling(200, None));
+    }
+
+    #[test]
+    fn rates_from_env_and_flags_say_what_is_valid() {
+        let rates = Rates::from_env(
+            [
+                ("SESINFRA_RATE_FIREHOSE".to_owned(), "20".to_owned()),
+                ("PATH".to_owned(), "/bin".to_owned()),
+            ]
+            .into_iter(),
+        )
+        .unwrap();
+        assert_eq!(rates.get("firehose"), 20.0);
+        assert_eq!(rates.get("ses"), 10.0);
+        let err =
+            Rates::from_env([("SESINFRA_RATE_LAMBDA".to_owned(), "3".to_owned())].into_iter())
+                .unwrap_err();
+        assert!(err.contains("unknown service `lambda`"), "{err}");
+        let mut rates = Rates::default();
+        assert!(rates.set("iam", "0").unwrap_err().contains("at least"));
+        assert!(rates.set("iam", "fast").is_err());
+    }
+}
