@@ -40,6 +40,28 @@ fn show(value: &Value) -> String {
     }
 }
 
+/// `show` for a field at `path`: a configuration set's option that follows the
+/// account's setting when unset reads "(account default)" rather than "(none)".
+fn show_at(path: &str, value: &Value) -> String {
+    if value.is_null() && crate::plan::ACCOUNT_DEFAULT_FIELDS.contains(&path) {
+        "(account default)".to_owned()
+    } else {
+        show(value)
+    }
+}
+
+/// The plan's diagnostics (contract §7) as lines after the changes.
+fn write_notes(plan: &Plan, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
+    for d in &plan.diagnostics {
+        if markdown {
+            writeln!(out, "\n> **{}** ({}): {}", d.address, d.severity, d.message)?;
+        } else {
+            writeln!(out, "\nNote ({}): {}", d.severity, d.message)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a field's values are shown as indented JSON over several lines (policy
 /// documents, long or nested lists) rather than on one line.
 fn is_structured(before: &Value, after: &Value) -> bool {
@@ -121,7 +143,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
             "No changes: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return Ok(());
+        return write_notes(plan, out, false);
     }
     writeln!(
         out,
@@ -150,19 +172,25 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
                     write_text_diff(out, &value_diff(&field.before, &field.after), color)?;
                 }
             } else if change.action == Action::Create {
-                writeln!(out, "      {}: {}", field.path, show(&field.after))?;
+                writeln!(
+                    out,
+                    "      {}: {}",
+                    field.path,
+                    show_at(&field.path, &field.after)
+                )?;
             } else {
                 writeln!(
                     out,
                     "      {}: {} -> {}",
                     field.path,
-                    show(&field.before),
-                    show(&field.after)
+                    show_at(&field.path, &field.before),
+                    show_at(&field.path, &field.after)
                 )?;
             }
         }
     }
-    writeln!(out, "\nPlan: {}.", summary_line(plan))
+    writeln!(out, "\nPlan: {}.", summary_line(plan))?;
+    write_notes(plan, out, false)
 }
 
 /// A reason code of the plan in words, for people; codes without words as they are.
@@ -270,7 +298,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra plan for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No changes: AWS matches the spec.")?;
-        return Ok(());
+        return write_notes(plan, out, true);
     }
     writeln!(out, "**{}**\n", summary_line(plan))?;
     writeln!(out, "| action | resource | changed fields |")?;
@@ -309,13 +337,17 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|f| {
                 if create {
-                    format!("| `{}` | `{}` |", f.path, escape_cell(&show(&f.after)))
+                    format!(
+                        "| `{}` | `{}` |",
+                        f.path,
+                        escape_cell(&show_at(&f.path, &f.after))
+                    )
                 } else {
                     format!(
                         "| `{}` | `{}` | `{}` |",
                         f.path,
-                        escape_cell(&show(&f.before)),
-                        escape_cell(&show(&f.after))
+                        escape_cell(&show_at(&f.path, &f.before)),
+                        escape_cell(&show_at(&f.path, &f.after))
                     )
                 }
             })
@@ -341,7 +373,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    write_notes(plan, out, true)
 }
 
 fn md_action(change: &Change) -> String {
@@ -434,6 +466,44 @@ mod tests {
     fn text_has_colour_only_when_asked() {
         assert!(!render(|o| text(&sample(), false, o)).contains('\x1b'));
         assert!(render(|o| text(&sample(), true, o)).contains("\x1b[32m+\x1b[0m"));
+    }
+
+    #[test]
+    fn unset_account_level_options_and_notes_are_worded() {
+        let mut plan = Plan::new(
+            "s",
+            vec![Change {
+                address: "configuration_set.Main".into(),
+                kind: "configuration_set".into(),
+                name: "Main".into(),
+                action: Action::Update,
+                fields: vec![FieldChange {
+                    path: "suppression.reasons".into(),
+                    before: serde_json::json!(["BOUNCE"]),
+                    after: Value::Null,
+                }],
+                reason: None,
+            }],
+        );
+        plan.diagnostics.push(crate::plan::PlanDiagnostic {
+            severity: "warning".into(),
+            address: "account".into(),
+            message: crate::plan::ACCOUNT_RELEASED.into(),
+        });
+        let out = render(|o| text(&plan, false, o));
+        assert!(
+            out.contains("suppression.reasons: [\"BOUNCE\"] -> (account default)"),
+            "{out}"
+        );
+        assert!(out.contains(crate::plan::ACCOUNT_RELEASED), "{out}");
+        let md = render(|o| markdown(&plan, o));
+        assert!(md.contains("`(account default)`"), "{md}");
+        assert!(md.contains(crate::plan::ACCOUNT_RELEASED), "{md}");
+        let drift = render(|o| drift_text(&plan, false, o));
+        assert!(drift.contains("expected (account default)"), "{drift}");
+        let doc: Value = serde_json::from_str(&render(|o| json(&plan, o))).unwrap();
+        assert_eq!(doc["changes"][0]["fields"][0]["after"], Value::Null);
+        assert_eq!(doc["diagnostics"][0]["address"], "account");
     }
 
     #[test]
@@ -562,7 +632,7 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
             "No drift: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return Ok(());
+        return write_notes(plan, out, false);
     }
     writeln!(
         out,
@@ -594,8 +664,8 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
                         out,
                         "      {}: expected {}, found {}",
                         f.path,
-                        show(&f.after),
-                        show(&f.before)
+                        show_at(&f.path, &f.after),
+                        show_at(&f.path, &f.before)
                     )?;
                 }
             }
@@ -609,14 +679,15 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "      {on}! {}{off}", alert.message)?;
         }
     }
-    writeln!(out, "\n{DRIFT_FIX}")
+    writeln!(out, "\n{DRIFT_FIX}")?;
+    write_notes(plan, out, false)
 }
 
 pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra drift for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No drift: AWS matches the spec.")?;
-        return Ok(());
+        return write_notes(plan, out, true);
     }
     let alerts = security_alerts(plan);
     for alert in &alerts {
@@ -653,8 +724,8 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                     change.address,
                     drift_line(change),
                     f.path,
-                    escape_cell(&show(&f.after)),
-                    escape_cell(&show(&f.before))
+                    escape_cell(&show_at(&f.path, &f.after)),
+                    escape_cell(&show_at(&f.path, &f.before))
                 )?;
             }
         }
@@ -677,7 +748,8 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             &f.after,
         )?;
     }
-    writeln!(out, "\n{DRIFT_FIX}")
+    writeln!(out, "\n{DRIFT_FIX}")?;
+    write_notes(plan, out, true)
 }
 
 #[cfg(test)]
