@@ -50,6 +50,26 @@ fn show_at(path: &str, value: &Value) -> String {
     }
 }
 
+/// The fields to show for a change. A configuration set being created also lists
+/// the options it leaves to the account (absent from the JSON, where unset is
+/// simply not a change), so a reader sees that they follow the account's settings.
+fn shown_fields(change: &Change) -> Vec<FieldChange> {
+    let mut fields = change.fields.clone();
+    if change.action == Action::Create && change.kind == "configuration_set" {
+        for path in crate::plan::ACCOUNT_DEFAULT_FIELDS {
+            if !fields.iter().any(|f| f.path == path) {
+                fields.push(FieldChange {
+                    path: path.to_owned(),
+                    before: Value::Null,
+                    after: Value::Null,
+                });
+            }
+        }
+        fields.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    fields
+}
+
 /// The plan's diagnostics (contract §7) as lines after the changes.
 fn write_notes(plan: &Plan, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
     for d in &plan.diagnostics {
@@ -161,7 +181,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         if change.action == Action::Delete {
             continue;
         }
-        for field in &change.fields {
+        for field in &shown_fields(change) {
             if is_structured(&field.before, &field.after) {
                 writeln!(out, "      {}:", field.path)?;
                 if change.action == Action::Create {
@@ -329,8 +349,8 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             change.address
         )?;
         let create = change.action == Action::Create;
-        let (scalars, structured): (Vec<&FieldChange>, Vec<&FieldChange>) = change
-            .fields
+        let shown = shown_fields(change);
+        let (scalars, structured): (Vec<&FieldChange>, Vec<&FieldChange>) = shown
             .iter()
             .partition(|f| !is_structured(&f.before, &f.after));
         let rows: Vec<String> = scalars
@@ -455,7 +475,10 @@ mod tests {
         assert_eq!(
             got,
             "Stack mail-prod: sesinfra will perform these actions:\n\n  \
-             + configuration_set.New\n      sending_enabled: true\n  \
+             + configuration_set.New\n      sending_enabled: true\n      \
+             suppression.reasons: (account default)\n      \
+             vdm.engagement_metrics: (account default)\n      \
+             vdm.optimized_shared_delivery: (account default)\n  \
              ~ configuration_set.ConfigSet\n      delivery.tls_policy: \"OPTIONAL\" -> \"REQUIRE\"\n  \
              - event_destination.Old.d\n\n\
              Plan: 1 to create, 1 to update, 0 to replace, 1 to delete.\n"
