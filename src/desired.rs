@@ -17,8 +17,9 @@ use serde_json::json;
 use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef};
 use crate::policy::PolicyDocument;
 use crate::resources::{
-    self, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, LOGICAL_TAG, Role, STACK_TAG, Tags, Target, arn,
+    self, ACCOUNT_OWNER_TAG, AccountSettings, Bucket, BucketEncryption, ConfigurationSet,
+    DeliveryStream, EventDestination, IdentityAttributes, LOGICAL_TAG, Role, STACK_TAG, Tags,
+    Target, arn,
 };
 
 /// IAM's limits on role names and (by default) on trust policy size.
@@ -46,10 +47,18 @@ pub struct Desired {
     /// By (configuration set, destination name).
     pub event_destinations: BTreeMap<(String, String), EventDestination>,
     pub identities: BTreeMap<String, IdentityAttributes>,
+    /// The account settings (address `account`): `Some` when the spec has `account:`.
+    pub account: Option<AccountSettings>,
 }
 
 pub fn derive(model: &Model, env: &Environment) -> Desired {
-    let mut desired = Desired::default();
+    let mut desired = Desired {
+        account: model.account.as_ref().map(|a| AccountSettings {
+            suppression: a.suppression.clone(),
+            vdm: a.vdm,
+        }),
+        ..Desired::default()
+    };
     let tags = stack_tags(&model.stack, &model.tags);
 
     for (logical, b) in &model.buckets {
@@ -169,6 +178,9 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
     for set in model.configuration_sets.values() {
         let mut set_tags = stack_tags(&model.stack, &set.tags);
         set_tags.insert(STACK_TAG.to_owned(), model.stack.clone());
+        if model.account.is_some() {
+            set_tags.insert(ACCOUNT_OWNER_TAG.to_owned(), model.stack.clone());
+        }
         desired.configuration_sets.insert(
             set.name.clone(),
             ConfigurationSet {
@@ -183,6 +195,10 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                     https_policy: t.https_policy,
                 }),
                 suppression: set.suppression.clone(),
+                vdm_engagement_metrics: set.vdm.engagement_metrics,
+                vdm_optimized_shared_delivery: set.vdm.optimized_shared_delivery,
+                archive_arn: set.archive_arn.clone(),
+                signing: set.signing,
                 tags: set_tags,
             },
         );

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::spec::types::{
-    Compression, DeletionPolicy, DimensionSource, EventType, HttpsPolicy, SuppressionReason,
-    TlsPolicy,
+    Compression, DeletionPolicy, DimensionSource, EventType, HttpsPolicy, Signing,
+    SuppressionReason, TlsPolicy,
 };
 
 /// Default of `error_output_prefix` (contract §1).
@@ -25,6 +25,30 @@ pub struct Model {
     pub streams: BTreeMap<String, Stream>,
     pub configuration_sets: BTreeMap<String, ConfigurationSet>,
     pub identities: BTreeMap<String, Identity>,
+    /// `None`: the spec has no `account:`; sesinfra leaves the account settings alone.
+    pub account: Option<Account>,
+}
+
+/// The account settings the spec manages; a group left out (`None`) is not managed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub suppression: Option<BTreeSet<SuppressionReason>>,
+    pub vdm: Option<AccountVdm>,
+}
+
+/// The account's VDM settings, AWS's defaults (all off) applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountVdm {
+    pub enabled: bool,
+    pub engagement_metrics: bool,
+    pub optimized_shared_delivery: bool,
+}
+
+/// A configuration set's VDM options; `None` follows the account's setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetVdm {
+    pub engagement_metrics: Option<bool>,
+    pub optimized_shared_delivery: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +119,10 @@ pub struct ConfigurationSet {
     pub tracking: Option<Tracking>,
     /// `None`: the account-level list applies. `Some(empty)`: suppress nothing.
     pub suppression: Option<BTreeSet<SuppressionReason>>,
+    pub vdm: SetVdm,
+    /// A Mail Manager archive ARN; `None`: no archiving.
+    pub archive_arn: Option<String>,
+    pub signing: Signing,
     /// Stack tags merged with the set's own tags (the set's win).
     pub tags: BTreeMap<String, String>,
     pub event_destinations: BTreeMap<String, EventDestination>,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::desired::Desired;
 use crate::resources::{
-    Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
+    AccountSettings, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
     IdentityAttributes, Role, Target,
 };
 
@@ -73,7 +73,23 @@ pub struct Plan {
     pub stack: String,
     pub changes: Vec<Change>,
     pub summary: Summary,
+    /// Contract §7: things the reader should know that are not changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<PlanDiagnostic>,
 }
+
+/// One entry of the plan's `diagnostics` (contract §7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDiagnostic {
+    /// `error`, `warning` or `security`.
+    pub severity: String,
+    pub address: String,
+    pub message: String,
+}
+
+/// The plan's note when `account:` left the spec of the stack that managed it.
+pub const ACCOUNT_RELEASED: &str =
+    "account: no longer in the spec; AWS's account settings are left as they are";
 
 impl Plan {
     pub fn new(stack: &str, changes: Vec<Change>) -> Plan {
@@ -91,6 +107,7 @@ impl Plan {
             stack: stack.to_owned(),
             changes,
             summary,
+            diagnostics: Vec::new(),
         }
     }
 
@@ -158,6 +175,21 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut Vec::new(),
     );
+    // The account is a singleton, never created or deleted: only its managed groups
+    // are compared (an unmanaged group is not in `desired`'s fields).
+    if let (Some(want), Some(have)) = (&desired.account, &observed.account) {
+        let fields = field_changes(&have.managed_like(want).fields(), &want.fields());
+        if !fields.is_empty() {
+            changes.push(Change {
+                address: AccountSettings::KIND.to_owned(),
+                kind: AccountSettings::KIND.to_owned(),
+                name: AccountSettings::KIND.to_owned(),
+                action: Action::Update,
+                fields,
+                reason: None,
+            });
+        }
+    }
     deletes.reverse();
     changes.extend(deletes);
     Plan::new(stack, changes)
@@ -180,6 +212,9 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.streams);
     add(&mut out, &state.configuration_sets);
     add(&mut out, &state.identities);
+    if let Some(account) = &state.account {
+        out.insert(AccountSettings::KIND.to_owned(), account.fields());
+    }
     for ((set, name), d) in &state.event_destinations {
         out.insert(
             format!("{}.{set}.{name}", EventDestination::KIND),
@@ -420,8 +455,61 @@ impl Diffable for ConfigurationSet {
                 "suppression.reasons".to_owned(),
                 self.suppression.as_ref().map_or(Value::Null, enum_value),
             ),
+            (
+                "vdm.engagement_metrics".to_owned(),
+                json!(self.vdm_engagement_metrics),
+            ),
+            (
+                "vdm.optimized_shared_delivery".to_owned(),
+                json!(self.vdm_optimized_shared_delivery),
+            ),
+            ("archive_arn".to_owned(), json!(self.archive_arn)),
+            (
+                "message_security.signing".to_owned(),
+                enum_value(&self.signing),
+            ),
         ]);
         tag_fields(&mut f, &self.tags);
+        f
+    }
+}
+
+/// Fields of a configuration set whose `null` means "the account's setting applies";
+/// the human renderings say so.
+pub const ACCOUNT_DEFAULT_FIELDS: [&str; 3] = [
+    "suppression.reasons",
+    "vdm.engagement_metrics",
+    "vdm.optimized_shared_delivery",
+];
+
+impl AccountSettings {
+    /// `self` (as observed) restricted to the groups `desired` manages.
+    fn managed_like(&self, desired: &AccountSettings) -> AccountSettings {
+        AccountSettings {
+            suppression: desired.suppression.as_ref().and(self.suppression.clone()),
+            vdm: desired.vdm.and(self.vdm),
+        }
+    }
+}
+
+impl Diffable for AccountSettings {
+    const KIND: &'static str = "account";
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::new();
+        if let Some(reasons) = &self.suppression {
+            f.insert("suppression.reasons".to_owned(), enum_value(reasons));
+        }
+        if let Some(vdm) = &self.vdm {
+            f.insert("vdm.enabled".to_owned(), json!(vdm.enabled));
+            f.insert(
+                "vdm.engagement_metrics".to_owned(),
+                json!(vdm.engagement_metrics),
+            );
+            f.insert(
+                "vdm.optimized_shared_delivery".to_owned(),
+                json!(vdm.optimized_shared_delivery),
+            );
+        }
         f
     }
 }
@@ -721,5 +809,68 @@ mod tests {
         assert_eq!(plan.changes.len(), 1);
         assert_eq!(plan.changes[0].action, Action::Replace);
         assert_eq!(plan.changes[0].fields[0].path, "path");
+    }
+
+    #[test]
+    fn set_options_unset_differ_from_set() {
+        let mut want = set("Main");
+        want.vdm_engagement_metrics = Some(false);
+        want.archive_arn = Some("arn:aws:ses:eu-west-1:1:mailmanager-archive/a-x".into());
+        want.signing = crate::resources::Signing::Smime;
+        let plan = diff("s", &state_with_set(want), &state_with_set(set("Main")));
+        let paths: Vec<_> = plan.changes[0]
+            .fields
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "archive_arn",
+                "message_security.signing",
+                "vdm.engagement_metrics"
+            ]
+        );
+        assert_eq!(plan.changes[0].fields[1].before, json!("default"));
+        assert_eq!(plan.changes[0].fields[2].before, Value::Null);
+    }
+
+    #[test]
+    fn account_compares_only_managed_groups() {
+        use crate::resources::{AccountSettings, AccountVdm, SuppressionReason};
+        let vdm = AccountVdm {
+            enabled: true,
+            engagement_metrics: false,
+            optimized_shared_delivery: false,
+        };
+        let have = AccountSettings {
+            suppression: Some(BTreeSet::from([SuppressionReason::Bounce])),
+            vdm: Some(vdm),
+        };
+        let state = |a: Option<AccountSettings>| Desired {
+            account: a,
+            ..Desired::default()
+        };
+        // Only suppression managed, and equal: no change whatever VDM is.
+        let want = AccountSettings {
+            suppression: Some(BTreeSet::from([SuppressionReason::Bounce])),
+            vdm: None,
+        };
+        assert!(diff("s", &state(Some(want)), &state(Some(have.clone()))).is_empty());
+        // VDM managed and different: one update of the singleton `account`.
+        let want = AccountSettings {
+            suppression: None,
+            vdm: Some(AccountVdm {
+                enabled: false,
+                ..vdm
+            }),
+        };
+        let plan = diff("s", &state(Some(want)), &state(Some(have.clone())));
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].address, "account");
+        assert_eq!(plan.changes[0].action, Action::Update);
+        assert_eq!(plan.changes[0].fields[0].path, "vdm.enabled");
+        // Not in the spec: never a change (and never a delete).
+        assert!(diff("s", &state(None), &state(Some(have))).is_empty());
     }
 }

@@ -40,6 +40,48 @@ fn show(value: &Value) -> String {
     }
 }
 
+/// `show` for a field at `path`: a configuration set's option that follows the
+/// account's setting when unset reads "(account default)" rather than "(none)".
+fn show_at(path: &str, value: &Value) -> String {
+    if value.is_null() && crate::plan::ACCOUNT_DEFAULT_FIELDS.contains(&path) {
+        "(account default)".to_owned()
+    } else {
+        show(value)
+    }
+}
+
+/// The fields to show for a change. A configuration set being created also lists
+/// the options it leaves to the account (absent from the JSON, where unset is
+/// simply not a change), so a reader sees that they follow the account's settings.
+fn shown_fields(change: &Change) -> Vec<FieldChange> {
+    let mut fields = change.fields.clone();
+    if change.action == Action::Create && change.kind == "configuration_set" {
+        for path in crate::plan::ACCOUNT_DEFAULT_FIELDS {
+            if !fields.iter().any(|f| f.path == path) {
+                fields.push(FieldChange {
+                    path: path.to_owned(),
+                    before: Value::Null,
+                    after: Value::Null,
+                });
+            }
+        }
+        fields.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    fields
+}
+
+/// The plan's diagnostics (contract §7) as lines after the changes.
+fn write_notes(plan: &Plan, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
+    for d in &plan.diagnostics {
+        if markdown {
+            writeln!(out, "\n> **{}** ({}): {}", d.address, d.severity, d.message)?;
+        } else {
+            writeln!(out, "\nNote ({}): {}", d.severity, d.message)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a field's values are shown as indented JSON over several lines (policy
 /// documents, long or nested lists) rather than on one line.
 fn is_structured(before: &Value, after: &Value) -> bool {
@@ -121,7 +163,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
             "No changes: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return Ok(());
+        return write_notes(plan, out, false);
     }
     writeln!(
         out,
@@ -139,7 +181,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         if change.action == Action::Delete {
             continue;
         }
-        for field in &change.fields {
+        for field in &shown_fields(change) {
             if is_structured(&field.before, &field.after) {
                 writeln!(out, "      {}:", field.path)?;
                 if change.action == Action::Create {
@@ -150,19 +192,25 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
                     write_text_diff(out, &value_diff(&field.before, &field.after), color)?;
                 }
             } else if change.action == Action::Create {
-                writeln!(out, "      {}: {}", field.path, show(&field.after))?;
+                writeln!(
+                    out,
+                    "      {}: {}",
+                    field.path,
+                    show_at(&field.path, &field.after)
+                )?;
             } else {
                 writeln!(
                     out,
                     "      {}: {} -> {}",
                     field.path,
-                    show(&field.before),
-                    show(&field.after)
+                    show_at(&field.path, &field.before),
+                    show_at(&field.path, &field.after)
                 )?;
             }
         }
     }
-    writeln!(out, "\nPlan: {}.", summary_line(plan))
+    writeln!(out, "\nPlan: {}.", summary_line(plan))?;
+    write_notes(plan, out, false)
 }
 
 /// A reason code of the plan in words, for people; codes without words as they are.
@@ -270,7 +318,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra plan for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No changes: AWS matches the spec.")?;
-        return Ok(());
+        return write_notes(plan, out, true);
     }
     writeln!(out, "**{}**\n", summary_line(plan))?;
     writeln!(out, "| action | resource | changed fields |")?;
@@ -301,21 +349,25 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             change.address
         )?;
         let create = change.action == Action::Create;
-        let (scalars, structured): (Vec<&FieldChange>, Vec<&FieldChange>) = change
-            .fields
+        let shown = shown_fields(change);
+        let (scalars, structured): (Vec<&FieldChange>, Vec<&FieldChange>) = shown
             .iter()
             .partition(|f| !is_structured(&f.before, &f.after));
         let rows: Vec<String> = scalars
             .iter()
             .map(|f| {
                 if create {
-                    format!("| `{}` | `{}` |", f.path, escape_cell(&show(&f.after)))
+                    format!(
+                        "| `{}` | `{}` |",
+                        f.path,
+                        escape_cell(&show_at(&f.path, &f.after))
+                    )
                 } else {
                     format!(
                         "| `{}` | `{}` | `{}` |",
                         f.path,
-                        escape_cell(&show(&f.before)),
-                        escape_cell(&show(&f.after))
+                        escape_cell(&show_at(&f.path, &f.before)),
+                        escape_cell(&show_at(&f.path, &f.after))
                     )
                 }
             })
@@ -341,7 +393,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    write_notes(plan, out, true)
 }
 
 fn md_action(change: &Change) -> String {
@@ -423,7 +475,10 @@ mod tests {
         assert_eq!(
             got,
             "Stack mail-prod: sesinfra will perform these actions:\n\n  \
-             + configuration_set.New\n      sending_enabled: true\n  \
+             + configuration_set.New\n      sending_enabled: true\n      \
+             suppression.reasons: (account default)\n      \
+             vdm.engagement_metrics: (account default)\n      \
+             vdm.optimized_shared_delivery: (account default)\n  \
              ~ configuration_set.ConfigSet\n      delivery.tls_policy: \"OPTIONAL\" -> \"REQUIRE\"\n  \
              - event_destination.Old.d\n\n\
              Plan: 1 to create, 1 to update, 0 to replace, 1 to delete.\n"
@@ -434,6 +489,44 @@ mod tests {
     fn text_has_colour_only_when_asked() {
         assert!(!render(|o| text(&sample(), false, o)).contains('\x1b'));
         assert!(render(|o| text(&sample(), true, o)).contains("\x1b[32m+\x1b[0m"));
+    }
+
+    #[test]
+    fn unset_account_level_options_and_notes_are_worded() {
+        let mut plan = Plan::new(
+            "s",
+            vec![Change {
+                address: "configuration_set.Main".into(),
+                kind: "configuration_set".into(),
+                name: "Main".into(),
+                action: Action::Update,
+                fields: vec![FieldChange {
+                    path: "suppression.reasons".into(),
+                    before: serde_json::json!(["BOUNCE"]),
+                    after: Value::Null,
+                }],
+                reason: None,
+            }],
+        );
+        plan.diagnostics.push(crate::plan::PlanDiagnostic {
+            severity: "warning".into(),
+            address: "account".into(),
+            message: crate::plan::ACCOUNT_RELEASED.into(),
+        });
+        let out = render(|o| text(&plan, false, o));
+        assert!(
+            out.contains("suppression.reasons: [\"BOUNCE\"] -> (account default)"),
+            "{out}"
+        );
+        assert!(out.contains(crate::plan::ACCOUNT_RELEASED), "{out}");
+        let md = render(|o| markdown(&plan, o));
+        assert!(md.contains("`(account default)`"), "{md}");
+        assert!(md.contains(crate::plan::ACCOUNT_RELEASED), "{md}");
+        let drift = render(|o| drift_text(&plan, false, o));
+        assert!(drift.contains("expected (account default)"), "{drift}");
+        let doc: Value = serde_json::from_str(&render(|o| json(&plan, o))).unwrap();
+        assert_eq!(doc["changes"][0]["fields"][0]["after"], Value::Null);
+        assert_eq!(doc["diagnostics"][0]["address"], "account");
     }
 
     #[test]
@@ -562,7 +655,7 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
             "No drift: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return Ok(());
+        return write_notes(plan, out, false);
     }
     writeln!(
         out,
@@ -594,8 +687,8 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
                         out,
                         "      {}: expected {}, found {}",
                         f.path,
-                        show(&f.after),
-                        show(&f.before)
+                        show_at(&f.path, &f.after),
+                        show_at(&f.path, &f.before)
                     )?;
                 }
             }
@@ -609,14 +702,15 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "      {on}! {}{off}", alert.message)?;
         }
     }
-    writeln!(out, "\n{DRIFT_FIX}")
+    writeln!(out, "\n{DRIFT_FIX}")?;
+    write_notes(plan, out, false)
 }
 
 pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra drift for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No drift: AWS matches the spec.")?;
-        return Ok(());
+        return write_notes(plan, out, true);
     }
     let alerts = security_alerts(plan);
     for alert in &alerts {
@@ -653,8 +747,8 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                     change.address,
                     drift_line(change),
                     f.path,
-                    escape_cell(&show(&f.after)),
-                    escape_cell(&show(&f.before))
+                    escape_cell(&show_at(&f.path, &f.after)),
+                    escape_cell(&show_at(&f.path, &f.before))
                 )?;
             }
         }
@@ -677,7 +771,8 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             &f.after,
         )?;
     }
-    writeln!(out, "\n{DRIFT_FIX}")
+    writeln!(out, "\n{DRIFT_FIX}")?;
+    write_notes(plan, out, true)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::model::{
-    Compression, DimensionSource, EventType, HttpsPolicy, SuppressionReason, TlsPolicy,
+    Compression, DimensionSource, EventType, HttpsPolicy, Signing, SuppressionReason, TlsPolicy,
 };
 use crate::policy::PolicyDocument;
 
@@ -50,6 +50,10 @@ pub const STACK_TAG: &str = "sesinfra:stack";
 /// The logical name of a stream or bucket, so one removed from the spec (or renamed)
 /// is still addressed by its logical name in a plan.
 pub const LOGICAL_TAG: &str = "sesinfra:logical";
+/// The tag that marks the stack managing the region's SES account settings
+/// (`account:`), value the stack. It rides on the stack's configuration sets: the
+/// account itself cannot be tagged. See ARCHITECTURE.md, "Account settings".
+pub const ACCOUNT_OWNER_TAG: &str = "sesinfra:account-owner";
 
 /// An SES v2 configuration set and all its options (event destinations are separate).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,14 @@ pub struct ConfigurationSet {
     pub tracking: Option<Tracking>,
     /// `None`: the account-level suppression list applies. `Some(empty)`: suppress nothing.
     pub suppression: Option<BTreeSet<SuppressionReason>>,
+    /// VDM `DashboardOptions.EngagementMetrics`; `None`: the account's setting applies.
+    pub vdm_engagement_metrics: Option<bool>,
+    /// VDM `GuardianOptions.OptimizedSharedDelivery`; `None`: the account's setting.
+    pub vdm_optimized_shared_delivery: Option<bool>,
+    /// `ArchivingOptions.ArchiveArn`; `None`: no archiving.
+    pub archive_arn: Option<String>,
+    /// `MessageSecurityOptions.SigningScheme`; AWS's default is no S/MIME signature.
+    pub signing: Signing,
     pub tags: Tags,
 }
 
@@ -84,6 +96,10 @@ impl ConfigurationSet {
             max_delivery_seconds: None,
             tracking: None,
             suppression: None,
+            vdm_engagement_metrics: None,
+            vdm_optimized_shared_delivery: None,
+            archive_arn: None,
+            signing: Signing::Default,
             tags: Tags::new(),
         }
     }
@@ -149,6 +165,17 @@ impl IdentityAttributes {
         }
     }
 }
+
+/// The region's SES account settings sesinfra manages (address `account`). A group
+/// that is `None` in the desired state is not managed; the observed state has both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// The account-level suppression list's reasons.
+    pub suppression: Option<BTreeSet<SuppressionReason>>,
+    pub vdm: Option<AccountVdm>,
+}
+
+pub use crate::model::AccountVdm;
 
 /// A Firehose stream (Direct PUT) with an extended S3 destination.
 #[derive(Debug, Clone, PartialEq, Eq)]

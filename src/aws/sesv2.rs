@@ -16,9 +16,9 @@ use aws_sdk_sesv2::types as sdk;
 
 use super::{AwsError, Clients};
 use crate::resources::{
-    ConfigurationSet, Dimension, DimensionSource, EventDestination, EventType, HttpsPolicy,
-    IdentityAttributes, STACK_TAG, SuppressionReason, TagChanges, Tags, Target, TlsPolicy,
-    Tracking, tag_changes,
+    AccountSettings, AccountVdm, ConfigurationSet, Dimension, DimensionSource, EventDestination,
+    EventType, HttpsPolicy, IdentityAttributes, STACK_TAG, Signing, SuppressionReason, TagChanges,
+    Tags, Target, TlsPolicy, Tracking, tag_changes,
 };
 
 const SERVICE: &str = "sesv2";
@@ -120,8 +120,67 @@ pub async fn get_configuration_set(
                 .collect::<Result<_, _>>()?,
         );
     }
+    // No `VdmOptions` (or a feature left out of it): the account's VDM setting applies.
+    if let Some(vdm) = out.vdm_options {
+        set.vdm_engagement_metrics = vdm
+            .dashboard_options
+            .and_then(|d| d.engagement_metrics)
+            .map(|f| feature_from_sdk(OP, &f))
+            .transpose()?;
+        set.vdm_optimized_shared_delivery = vdm
+            .guardian_options
+            .and_then(|g| g.optimized_shared_delivery)
+            .map(|f| feature_from_sdk(OP, &f))
+            .transpose()?;
+    }
+    set.archive_arn = out
+        .archiving_options
+        .and_then(|a| a.archive_arn)
+        .filter(|a| !a.is_empty());
+    // No `MessageSecurityOptions`, or no scheme in it: AWS's default (no S/MIME).
+    if let Some(scheme) = out.message_security_options.and_then(|m| m.signing_scheme) {
+        set.signing = signing_from_sdk(OP, &scheme)?;
+    }
     set.tags = tags_from_sdk(out.tags.unwrap_or_default());
     Ok(Some(set))
+}
+
+/// `VdmOptions` with the features the set overrides; `None` when it overrides none
+/// (the set then follows the account).
+fn vdm_options(set: &ConfigurationSet) -> Option<sdk::VdmOptions> {
+    if set.vdm_engagement_metrics.is_none() && set.vdm_optimized_shared_delivery.is_none() {
+        return None;
+    }
+    Some(
+        sdk::VdmOptions::builder()
+            .set_dashboard_options(set.vdm_engagement_metrics.map(|on| {
+                sdk::DashboardOptions::builder()
+                    .engagement_metrics(feature_to_sdk(on))
+                    .build()
+            }))
+            .set_guardian_options(set.vdm_optimized_shared_delivery.map(|on| {
+                sdk::GuardianOptions::builder()
+                    .optimized_shared_delivery(feature_to_sdk(on))
+                    .build()
+            }))
+            .build(),
+    )
+}
+
+fn message_security_options(signing: Signing) -> sdk::MessageSecurityOptions {
+    let scheme = match signing {
+        Signing::Default => {
+            sdk::SigningScheme::DefaultScheme(sdk::DefaultSigningScheme::builder().build())
+        }
+        Signing::Smime => sdk::SigningScheme::SmimeScheme(
+            sdk::SmimeSigningScheme::builder()
+                .signature_format(sdk::SignatureFormat::Detached)
+                .build(),
+        ),
+    };
+    sdk::MessageSecurityOptions::builder()
+        .signing_scheme(scheme)
+        .build()
 }
 
 /// Names of every configuration set in the region.
@@ -193,6 +252,19 @@ pub async fn create_configuration_set(
                 ))
                 .build(),
         );
+    }
+    // Omitted options mean AWS's defaults: the account's VDM settings, no archive, no
+    // S/MIME signature.
+    request = request.set_vdm_options(vdm_options(set));
+    if let Some(archive) = &set.archive_arn {
+        request = request.archiving_options(
+            sdk::ArchivingOptions::builder()
+                .archive_arn(archive)
+                .build(),
+        );
+    }
+    if set.signing != Signing::Default {
+        request = request.message_security_options(message_security_options(set.signing));
     }
     request.send().await.map_err(sdk_err(OP))?;
     Ok(())
@@ -289,7 +361,146 @@ pub async fn update_configuration_set(
             .await
             .map_err(sdk_err("PutConfigurationSetSuppressionOptions"))?;
     }
+    if (
+        current.vdm_engagement_metrics,
+        current.vdm_optimized_shared_delivery,
+    ) != (
+        desired.vdm_engagement_metrics,
+        desired.vdm_optimized_shared_delivery,
+    ) {
+        // The call replaces the set's whole VDM options; without them the set follows
+        // the account's VDM settings again.
+        clients
+            .sesv2
+            .put_configuration_set_vdm_options()
+            .configuration_set_name(name)
+            .set_vdm_options(vdm_options(desired))
+            .send()
+            .await
+            .map_err(sdk_err("PutConfigurationSetVdmOptions"))?;
+    }
+    if current.archive_arn != desired.archive_arn {
+        // Without `ArchiveArn` the set stops archiving.
+        clients
+            .sesv2
+            .put_configuration_set_archiving_options()
+            .configuration_set_name(name)
+            .set_archive_arn(desired.archive_arn.clone())
+            .send()
+            .await
+            .map_err(sdk_err("PutConfigurationSetArchivingOptions"))?;
+    }
+    if current.signing != desired.signing {
+        // `UpdateConfigurationSet` is a partial update whose only option group is
+        // `MessageSecurityOptions`; back to AWS's default is an explicit `DefaultScheme`.
+        clients
+            .sesv2
+            .update_configuration_set()
+            .configuration_set_name(name)
+            .message_security_options(message_security_options(desired.signing))
+            .send()
+            .await
+            .map_err(sdk_err("UpdateConfigurationSet"))?;
+    }
     update_tags(clients, arn, &current.tags, &desired.tags).await
+}
+
+// --------------------------------------------------------------------------- account settings
+
+/// The region's account-level suppression list and VDM settings (`GetAccount`), AWS's
+/// defaults filled in for whatever it leaves out: no suppression reasons, VDM off.
+pub async fn get_account_settings(clients: &Clients) -> Result<AccountSettings, AwsError> {
+    const OP: &str = "GetAccount";
+    let out = clients
+        .sesv2
+        .get_account()
+        .send()
+        .await
+        .map_err(sdk_err(OP))?;
+    let suppression = out
+        .suppression_attributes
+        .and_then(|s| s.suppressed_reasons)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| suppression_from_sdk(OP, r))
+        .collect::<Result<_, _>>()?;
+    let mut vdm = AccountVdm {
+        enabled: false,
+        engagement_metrics: false,
+        optimized_shared_delivery: false,
+    };
+    if let Some(attributes) = out.vdm_attributes {
+        vdm.enabled = feature_from_sdk(OP, &attributes.vdm_enabled)?;
+        if let Some(f) = attributes
+            .dashboard_attributes
+            .and_then(|d| d.engagement_metrics)
+        {
+            vdm.engagement_metrics = feature_from_sdk(OP, &f)?;
+        }
+        if let Some(f) = attributes
+            .guardian_attributes
+            .and_then(|g| g.optimized_shared_delivery)
+        {
+            vdm.optimized_shared_delivery = feature_from_sdk(OP, &f)?;
+        }
+    }
+    Ok(AccountSettings {
+        suppression: Some(suppression),
+        vdm: Some(vdm),
+    })
+}
+
+/// Brings the account settings from `current` to `desired`: one call per group that
+/// `desired` manages (`Some`) and that differs.
+pub async fn update_account_settings(
+    clients: &Clients,
+    current: &AccountSettings,
+    desired: &AccountSettings,
+) -> Result<(), AwsError> {
+    if let Some(reasons) = &desired.suppression
+        && current.suppression.as_ref() != Some(reasons)
+    {
+        // The list is replaced whole; `[]` adds no address to the suppression list.
+        clients
+            .sesv2
+            .put_account_suppression_attributes()
+            .set_suppressed_reasons(Some(
+                reasons.iter().map(|r| suppression_to_sdk(*r)).collect(),
+            ))
+            .send()
+            .await
+            .map_err(sdk_err("PutAccountSuppressionAttributes"))?;
+    }
+    if let Some(vdm) = &desired.vdm
+        && current.vdm.as_ref() != Some(vdm)
+    {
+        const OP: &str = "PutAccountVdmAttributes";
+        clients
+            .sesv2
+            .put_account_vdm_attributes()
+            .vdm_attributes(
+                sdk::VdmAttributes::builder()
+                    .vdm_enabled(feature_to_sdk(vdm.enabled))
+                    .dashboard_attributes(
+                        sdk::DashboardAttributes::builder()
+                            .engagement_metrics(feature_to_sdk(vdm.engagement_metrics))
+                            .build(),
+                    )
+                    .guardian_attributes(
+                        sdk::GuardianAttributes::builder()
+                            .optimized_shared_delivery(feature_to_sdk(
+                                vdm.optimized_shared_delivery,
+                            ))
+                            .build(),
+                    )
+                    .build()
+                    .map_err(build_err(OP))?,
+            )
+            .send()
+            .await
+            .map_err(sdk_err(OP))?;
+    }
+    Ok(())
 }
 
 /// Tag changes by ARN: removals first, so a resource near SES's limit of 50 tags never
@@ -721,6 +932,33 @@ fn suppression_from_sdk(
     }
 }
 
+fn feature_to_sdk(on: bool) -> sdk::FeatureStatus {
+    if on {
+        sdk::FeatureStatus::Enabled
+    } else {
+        sdk::FeatureStatus::Disabled
+    }
+}
+
+fn feature_from_sdk(op: &'static str, f: &sdk::FeatureStatus) -> Result<bool, AwsError> {
+    match f {
+        sdk::FeatureStatus::Enabled => Ok(true),
+        sdk::FeatureStatus::Disabled => Ok(false),
+        other => Err(unknown(op, "the feature status", other.as_str())),
+    }
+}
+
+fn signing_from_sdk(op: &'static str, s: &sdk::SigningScheme) -> Result<Signing, AwsError> {
+    match s {
+        sdk::SigningScheme::DefaultScheme(_) => Ok(Signing::Default),
+        sdk::SigningScheme::SmimeScheme(smime) => match &smime.signature_format {
+            None | Some(sdk::SignatureFormat::Detached) => Ok(Signing::Smime),
+            Some(other) => Err(unknown(op, "the S/MIME signature format", other.as_str())),
+        },
+        _ => Err(unknown(op, "a message signing scheme", "(not in this SDK)")),
+    }
+}
+
 fn dimension_source_to_sdk(s: DimensionSource) -> sdk::DimensionValueSource {
     match s {
         DimensionSource::MessageTag => sdk::DimensionValueSource::MessageTag,
@@ -768,6 +1006,11 @@ mod tests {
         assert!(https_from_sdk("Test", &sdk::HttpsPolicy::from("X")).is_err());
         assert!(suppression_from_sdk("Test", &sdk::SuppressionListReason::from("X")).is_err());
         assert!(dimension_source_from_sdk("Test", &sdk::DimensionValueSource::from("X")).is_err());
+        assert!(feature_from_sdk("Test", &sdk::FeatureStatus::from("PAUSED")).is_err());
+        let smime = sdk::SmimeSigningScheme::builder()
+            .signature_format(sdk::SignatureFormat::from("ATTACHED"))
+            .build();
+        assert!(signing_from_sdk("Test", &sdk::SigningScheme::SmimeScheme(smime)).is_err());
     }
 
     #[test]

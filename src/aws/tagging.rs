@@ -22,7 +22,7 @@
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 use super::{AwsError, Clients};
-use crate::resources::{STACK_TAG, arn};
+use crate::resources::{ACCOUNT_OWNER_TAG, STACK_TAG, arn};
 
 const SERVICE: &str = "tagging";
 
@@ -98,6 +98,51 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
         list.sort();
         list.dedup();
     }
+    Ok(found)
+}
+
+/// Configuration sets carrying the account-settings marker (`sesinfra:account-owner`),
+/// as `(set name, owning stack)`, sorted: which stack manages the region's account
+/// settings. One paginated call whatever the account holds besides.
+pub async fn account_owners(clients: &Clients) -> Result<Vec<(String, String)>, AwsError> {
+    const OP: &str = "GetResources";
+    let filter = TagFilter::builder().key(ACCOUNT_OWNER_TAG).build();
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .tagging
+            .get_resources()
+            .tag_filters(filter.clone())
+            .resource_type_filters(CONFIGURATION_SET_TYPE)
+            .resources_per_page(PAGE_SIZE)
+            .set_pagination_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+        for mapping in out.resource_tag_mapping_list.unwrap_or_default() {
+            let Some(Kind::ConfigurationSet(name)) =
+                mapping.resource_arn.as_deref().and_then(classify)
+            else {
+                continue;
+            };
+            let owner = mapping
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .find(|t| t.key == ACCOUNT_OWNER_TAG)
+                .map(|t| t.value);
+            if let Some(owner) = owner {
+                found.push((name, owner));
+            }
+        }
+        match out.pagination_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    found.sort();
+    found.dedup();
     Ok(found)
 }
 

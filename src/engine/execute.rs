@@ -12,8 +12,8 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Plan};
 use crate::resources::{
-    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes, Role,
-    StreamFailure, Target, arn,
+    AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
+    IdentityAttributes, Role, StreamFailure, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -43,6 +43,8 @@ pub enum Work {
     DeleteDestination(String, String),
     /// The identity's ARN (its tag is addressed by it), current and desired.
     PutIdentity(String, IdentityAttributes, IdentityAttributes),
+    /// The account settings, current and desired (only managed groups are written).
+    UpdateAccount(AccountSettings, AccountSettings),
 }
 
 /// Runs steps against AWS.
@@ -102,6 +104,9 @@ impl StepRunner<Work> for AwsRunner {
             }
             Work::PutIdentity(identity_arn, have, want) => {
                 aws::sesv2::put_identity_attributes(c, identity_arn, have, want).await
+            }
+            Work::UpdateAccount(have, want) => {
+                aws::sesv2::update_account_settings(c, have, want).await
             }
         }
     }
@@ -238,6 +243,10 @@ pub fn steps(
                     .cloned()
                     .map(|have| Work::PutIdentity(identity_arn, have, want))
             }
+            ("account", Action::Update) => match (&observed.account, &desired.account) {
+                (Some(have), Some(want)) => Some(Work::UpdateAccount(have.clone(), want.clone())),
+                _ => None,
+            },
             _ => None,
         };
         let Some(work) = work else { continue };

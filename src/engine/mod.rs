@@ -13,7 +13,7 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
 use crate::plan::{self, Plan};
-use crate::resources::IdentityAttributes;
+use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
 
 pub use observe::{Clash, Observed};
 
@@ -36,6 +36,15 @@ pub enum EngineError {
         bucket: String,
         alias: String,
         region: String,
+    },
+    #[error(
+        "account: stack {owner} already manages the SES account settings of {region} (its configuration set {set} carries the tag {tag}={owner}); only one stack per region may have `account:`. Remove `account:` from this spec, or remove it from stack {owner}'s spec and apply that stack first"
+    )]
+    AccountManagedElsewhere {
+        owner: String,
+        set: String,
+        region: String,
+        tag: &'static str,
     },
 }
 
@@ -133,9 +142,33 @@ pub async fn prepare(
     } else {
         full.clone()
     };
+    if desired.account.is_some()
+        && let Some((owner, set)) = &observed.account_owner
+    {
+        return Err(EngineError::AccountManagedElsewhere {
+            owner: owner.clone(),
+            set: set.clone(),
+            region: session.clients.region.clone(),
+            tag: ACCOUNT_OWNER_TAG,
+        });
+    }
     let mut plan = plan::diff(&model.stack, &desired, &observed.state);
     if destroy {
         add_bucket_deletes(session, model, &full, &observed, &mut plan).await?;
+    }
+    // `account:` left the spec (or the stack is destroyed): its marker goes with the
+    // sets' tags, and the account settings stay as they are. Say so.
+    let marked = observed
+        .state
+        .configuration_sets
+        .values()
+        .any(|s| s.tags.get(ACCOUNT_OWNER_TAG) == Some(&model.stack));
+    if desired.account.is_none() && marked {
+        plan.diagnostics.push(plan::PlanDiagnostic {
+            severity: "warning".to_owned(),
+            address: "account".to_owned(),
+            message: plan::ACCOUNT_RELEASED.to_owned(),
+        });
     }
     Ok(Prepared {
         desired,

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::{self, AwsError, Clients};
 use crate::desired::Desired;
-use crate::resources::{LOGICAL_TAG, STACK_TAG, Tags};
+use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
 /// Reads in flight per service.
 const SES_READS: usize = 4;
@@ -33,6 +33,9 @@ pub struct Clash {
 pub struct Observed {
     pub state: Desired,
     pub clashes: Vec<Clash>,
+    /// When the spec has `account:`: another stack whose configuration set carries the
+    /// account-settings marker, as `(stack, set)`, checked on the set itself.
+    pub account_owner: Option<(String, String)>,
 }
 
 struct Limits {
@@ -50,6 +53,9 @@ enum Read {
     Set(String, Option<crate::resources::ConfigurationSet>),
     Destinations(String, Vec<crate::resources::EventDestination>),
     Identity(String, Option<crate::resources::IdentityAttributes>),
+    Account(crate::resources::AccountSettings),
+    /// A set another stack's account marker is on (name, its tags).
+    AccountMarker(String, Option<crate::resources::ConfigurationSet>),
 }
 
 pub async fn observe(
@@ -134,6 +140,31 @@ pub async fn observe(
                 Ok(Read::Identity(name, attrs))
             }),
         );
+    }
+
+    // The account settings: read only when the spec manages them, together with the
+    // markers of other stacks that might (see ARCHITECTURE.md, "Account settings").
+    if desired.account.is_some() {
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move { Ok(Read::Account(aws::sesv2::get_account_settings(&c).await?)) }),
+        );
+        for (set, owner) in aws::tagging::account_owners(clients).await? {
+            if owner == stack {
+                continue;
+            }
+            let c = clients.clone();
+            spawn(
+                &mut reads,
+                &limits.ses,
+                Box::pin(async move {
+                    let found = aws::sesv2::get_configuration_set(&c, &set).await?;
+                    Ok(Read::AccountMarker(set, found))
+                }),
+            );
+        }
     }
 
     // Resources the stack owns that the spec no longer has: found by the stack's tag
@@ -290,6 +321,18 @@ pub async fn observe(
                     observed.state.identities.insert(name, attrs);
                 }
             },
+            Read::Account(settings) => observed.state.account = Some(settings),
+            // The Tagging API is only a hint: the marker must be on the set itself.
+            Read::AccountMarker(set, Some(found)) => {
+                if let Some(owner) = found.tags.get(ACCOUNT_OWNER_TAG).filter(|o| *o != stack)
+                    && observed
+                        .account_owner
+                        .as_ref()
+                        .is_none_or(|(_, s)| *s > set)
+                {
+                    observed.account_owner = Some((owner.clone(), set));
+                }
+            }
             // Absent resources, and destinations (read in the second round).
             _ => {}
         }

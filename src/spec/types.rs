@@ -44,6 +44,38 @@ pub struct Spec {
     /// Identities are never created or deleted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub identities: BTreeMap<String, Identity>,
+    /// The region's SES account settings (suppression list, VDM). Managed only when
+    /// present; removing it leaves AWS's account settings as they are. One stack per
+    /// region may manage them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// SES account-level settings of the region. A group left out is not managed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The account-level suppression list: the reasons an address is added to it.
+    /// `{reasons: []}` adds no address. Configuration sets without `suppression` use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// Virtual Deliverability Manager for the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vdm: Option<AccountVdm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountVdm {
+    /// Virtual Deliverability Manager on or off. Default false (AWS's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Engagement tracking (opens and clicks) in the VDM dashboard. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_metrics: Option<bool>,
+    /// Optimized shared delivery (VDM's delivery optimisation). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimized_shared_delivery: Option<bool>,
 }
 
 /// An S3 bucket that receives Firehose output.
@@ -212,6 +244,21 @@ pub struct ConfigurationSet {
     /// `{reasons: []}` suppresses nothing for this configuration set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// Virtual Deliverability Manager options of this set. Omitted (or a key of it
+    /// omitted): the account's VDM settings apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vdm: Option<SetVdm>,
+    /// ARN of a Mail Manager archive that keeps a copy of every message sent with this
+    /// set: arn:aws:ses:REGION:ACCOUNT:mailmanager-archive/a-ID. Default: no archiving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^arn:(aws|aws-[a-z-]+):ses:[a-z]{2,4}-[a-z-]+-[0-9]:[0-9]{1,20}:mailmanager-archive/a-[a-z0-9]{24,62}$"
+    ))]
+    pub archive_arn: Option<String>,
+    /// Message-level security: whether SES signs messages with S/MIME. Default
+    /// `{signing: default}` (no S/MIME signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_security: Option<MessageSecurity>,
     /// Tags of the configuration set (added to the stack's `tags`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -219,6 +266,38 @@ pub struct ConfigurationSet {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z0-9_-]{1,64}$"}))]
     pub event_destinations: BTreeMap<String, EventDestination>,
+}
+
+/// VDM options of a configuration set; a key left out follows the account.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetVdm {
+    /// Engagement tracking in the VDM dashboard for this set (true: ENABLED, false:
+    /// DISABLED). Omitted: the account's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_metrics: Option<bool>,
+    /// Optimized shared delivery for this set. Omitted: the account's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimized_shared_delivery: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSecurity {
+    /// `default`: no S/MIME signature. `smime`: SES signs each message with S/MIME
+    /// (a detached signature).
+    pub signing: Signing,
+}
+
+/// The signing scheme of a configuration set (SES v2 `SigningScheme`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Signing {
+    /// `DefaultScheme`: no S/MIME signature.
+    #[default]
+    Default,
+    /// `SmimeScheme` with the `DETACHED` signature format.
+    Smime,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

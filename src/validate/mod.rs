@@ -240,6 +240,8 @@ impl Checker {
             identities.insert(name.clone(), identity);
         }
 
+        let account = spec.account.as_ref().map(|a| self.account(a, spec));
+
         Model {
             stack: spec.stack.clone(),
             region,
@@ -248,6 +250,7 @@ impl Checker {
             streams,
             configuration_sets,
             identities,
+            account,
         }
     }
 
@@ -610,6 +613,21 @@ impl Checker {
             }
             reasons
         });
+        let archive_arn = set.archive_arn.as_ref().map(|raw| {
+            self.checked_text(
+                ctx,
+                &path.key("archive_arn"),
+                raw,
+                names::mailmanager_archive_arn,
+            )
+        });
+        let vdm = set
+            .vdm
+            .as_ref()
+            .map_or(model::SetVdm::default(), |v| model::SetVdm {
+                engagement_metrics: v.engagement_metrics,
+                optimized_shared_delivery: v.optimized_shared_delivery,
+            });
         let mut tags = stack_tags.clone();
         tags.extend(self.tags(ctx, &path.key("tags"), &set.tags));
         self.too_many_tags(&path.key("tags"), tags.len(), 1);
@@ -639,9 +657,67 @@ impl Checker {
             max_delivery_seconds,
             tracking,
             suppression,
+            vdm,
+            archive_arn,
+            signing: set
+                .message_security
+                .as_ref()
+                .map_or(model::Signing::Default, |m| m.signing),
             tags,
             event_destinations,
         }
+    }
+
+    /// `account:`. Its ownership marker rides on the stack's configuration sets (see
+    /// ARCHITECTURE.md, "Account settings"), so the stack needs at least one.
+    fn account(&mut self, account: &types::Account, spec: &types::Spec) -> model::Account {
+        let path = root().key("account");
+        if spec.configuration_sets.is_empty() {
+            self.error(
+                &path,
+                Focus::Key,
+                "`account:` needs at least one configuration set in the same spec",
+                "sesinfra marks the stack that manages the account settings with a tag on its \
+                 configuration sets (so two stacks never both manage them); add a configuration set",
+            );
+        }
+        let suppression = account.suppression.as_ref().map(|s| {
+            let reasons: BTreeSet<_> = s.reasons.iter().copied().collect();
+            if reasons.len() != s.reasons.len() {
+                self.warning(
+                    &path.key("suppression").key("reasons"),
+                    Focus::Value,
+                    "a suppression reason is listed twice",
+                    "list each reason once",
+                );
+            }
+            reasons
+        });
+        let vdm = account.vdm.as_ref().map(|v| {
+            let vdm = model::AccountVdm {
+                enabled: v.enabled.unwrap_or(false),
+                engagement_metrics: v.engagement_metrics.unwrap_or(false),
+                optimized_shared_delivery: v.optimized_shared_delivery.unwrap_or(false),
+            };
+            if !vdm.enabled && (vdm.engagement_metrics || vdm.optimized_shared_delivery) {
+                self.warning(
+                    &path.key("vdm"),
+                    Focus::Key,
+                    "VDM features are turned on while VDM itself is off",
+                    "they take effect only with `enabled: true`",
+                );
+            }
+            vdm
+        });
+        if suppression.is_none() && vdm.is_none() {
+            self.warning(
+                &path,
+                Focus::Key,
+                "`account:` manages nothing",
+                "add `suppression:` or `vdm:`, or remove `account:`",
+            );
+        }
+        model::Account { suppression, vdm }
     }
 
     fn destination(

@@ -204,6 +204,28 @@ pub fn sns_topic_arn(value: &str) -> Result<(), String> {
     charset(topic, "_-", 1, 256, "a topic name")
 }
 
+/// A Mail Manager archive as SES v2's `ArchiveArn` accepts it (the model's pattern
+/// `arn:PARTITION:ses:REGION:ACCOUNT:mailmanager-archive/a-[a-z0-9]{24,62}`).
+pub fn mailmanager_archive_arn(value: &str) -> Result<(), String> {
+    let example =
+        "arn:aws:ses:eu-west-1:123456789012:mailmanager-archive/a-0123456789abcdefghijklmn";
+    arn_of(value, "ses", true, "mailmanager-archive/", example)?;
+    let id = value.rsplit_once('/').map_or("", |(_, id)| id);
+    let body = id.strip_prefix("a-").unwrap_or("");
+    let ok = (24..=62).contains(&body.len())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected an ARN like {example}: the archive ID is `a-` and 24-62 of a-z, 0-9 (the \
+             archive's ARN as Mail Manager shows it)"
+        ))
+    }
+}
+
 pub fn firehose_stream_arn(value: &str) -> Result<(), String> {
     arn_of(
         value,
@@ -347,5 +369,27 @@ mod tests {
         assert!(tag_key("").is_err());
         assert!(tag_value("").is_ok());
         assert!(tag_value("a;b").is_err());
+    }
+
+    #[test]
+    fn mailmanager_archive_arns() {
+        let ok =
+            "arn:aws:ses:eu-west-1:123456789012:mailmanager-archive/a-0123456789abcdefghijklmn";
+        assert!(mailmanager_archive_arn(ok).is_ok());
+        assert!(
+            mailmanager_archive_arn(
+                "arn:aws-cn:ses:cn-north-1:123456789012:mailmanager-archive/a-0123456789abcdefghijklmnop"
+            )
+            .is_ok()
+        );
+        for bad in [
+            "arn:aws:ses:eu-west-1:123456789012:mailmanager-archive/a-123",
+            "arn:aws:ses:eu-west-1:123456789012:mailmanager-archive/a-0123456789ABCDEFGHIJKLMN",
+            "arn:aws:ses:eu-west-1:123456789012:mailmanager-archive/0123456789abcdefghijklmnop",
+            "arn:aws:mailmanager:eu-west-1:123456789012:archive/a-0123456789abcdefghijklmn",
+            "arn:aws:ses:eu-west-1:123456789012:configuration-set/a-0123456789abcdefghijklmn",
+        ] {
+            assert!(mailmanager_archive_arn(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use sesinfra::aws::sesv2;
 use sesinfra::aws::{Clients, ErrorKind};
 use sesinfra::resources::{
     ConfigurationSet, Dimension, DimensionSource, EventDestination, EventType, HttpsPolicy,
-    IdentityAttributes, SuppressionReason, Tags, Target, TlsPolicy, Tracking, arn,
+    IdentityAttributes, Signing, SuppressionReason, Tags, Target, TlsPolicy, Tracking, arn,
 };
 
 use crate::support::Emulator;
@@ -27,6 +27,11 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
 async fn set_arn(clients: &Clients, name: &str) -> String {
     let account = sesinfra::aws::sts::account_id(clients).await.unwrap();
     arn::configuration_set("aws", &clients.region, &account, name)
+}
+
+/// A Mail Manager archive ARN of the shape SES v2's model accepts.
+fn archive(id: &str) -> String {
+    format!("arn:aws:ses:{REGION}:{ACCOUNT}:mailmanager-archive/a-{id}")
 }
 
 async fn create_pool(clients: &Clients, name: &str) {
@@ -161,6 +166,10 @@ async fn configuration_set_lifecycle() {
                 https_policy: HttpsPolicy::Require,
             }),
             suppression: Some(BTreeSet::from([SuppressionReason::Bounce])),
+            vdm_engagement_metrics: Some(true),
+            vdm_optimized_shared_delivery: Some(false),
+            archive_arn: Some(archive("0123456789abcdefghijklmn")),
+            signing: Signing::Smime,
             tags: tags(&[("sesinfra:stack", "test"), ("team", "email"), ("new", "y")]),
         },
         ConfigurationSet {
@@ -178,6 +187,10 @@ async fn configuration_set_lifecycle() {
                 SuppressionReason::Bounce,
                 SuppressionReason::Complaint,
             ])),
+            vdm_engagement_metrics: None,
+            vdm_optimized_shared_delivery: Some(true),
+            archive_arn: Some(archive("zyxwvutsrqponmlkjihgfedcba9876")),
+            signing: Signing::Smime,
             tags: tags(&[("sesinfra:stack", "test")]),
         },
         // Override the account list with "suppress nothing" (differs from `None`).
@@ -240,6 +253,10 @@ async fn configuration_set_created_with_every_option() {
                 https_policy: HttpsPolicy::RequireOpenOnly,
             }),
             suppression,
+            vdm_engagement_metrics: Some(false),
+            vdm_optimized_shared_delivery: Some(true),
+            archive_arn: Some(archive("0123456789abcdefghijklmn")),
+            signing: Signing::Smime,
             tags: tags(&[("sesinfra:stack", "test")]),
         };
         sesv2::create_configuration_set(&clients, &set)
@@ -626,4 +643,200 @@ async fn identity_attributes_lifecycle() {
             .unwrap(),
         None
     );
+}
+
+/// VDM, archiving and message security: each option group is written by its own call
+/// and only when it differs; unset reads back as unset ("the account's", "none",
+/// "default"), so a hand change is visible.
+#[tokio::test]
+async fn configuration_set_vdm_archiving_and_signing_lifecycle() {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let name = "options";
+    let arn = set_arn(&clients, name).await;
+    let plain = ConfigurationSet::with_defaults(name);
+    sesv2::create_configuration_set(&clients, &plain)
+        .await
+        .unwrap();
+    let mut current = sesv2::get_configuration_set(&clients, name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current, plain);
+
+    // (the change, the one operation it needs)
+    let steps: Vec<(ConfigurationSet, &str)> = vec![
+        (
+            ConfigurationSet {
+                vdm_engagement_metrics: Some(true),
+                ..plain.clone()
+            },
+            "PutConfigurationSetVdmOptions",
+        ),
+        (
+            ConfigurationSet {
+                vdm_engagement_metrics: Some(true),
+                vdm_optimized_shared_delivery: Some(false),
+                ..plain.clone()
+            },
+            "PutConfigurationSetVdmOptions",
+        ),
+        (
+            ConfigurationSet {
+                vdm_engagement_metrics: Some(true),
+                vdm_optimized_shared_delivery: Some(false),
+                archive_arn: Some(archive("0123456789abcdefghijklmn")),
+                ..plain.clone()
+            },
+            "PutConfigurationSetArchivingOptions",
+        ),
+        (
+            ConfigurationSet {
+                vdm_engagement_metrics: Some(true),
+                vdm_optimized_shared_delivery: Some(false),
+                archive_arn: Some(archive("0123456789abcdefghijklmn")),
+                signing: Signing::Smime,
+                ..plain.clone()
+            },
+            "UpdateConfigurationSet",
+        ),
+        // Each back to AWS's default, one group at a time.
+        (
+            ConfigurationSet {
+                archive_arn: Some(archive("0123456789abcdefghijklmn")),
+                signing: Signing::Smime,
+                ..plain.clone()
+            },
+            "PutConfigurationSetVdmOptions",
+        ),
+        (
+            ConfigurationSet {
+                signing: Signing::Smime,
+                ..plain.clone()
+            },
+            "PutConfigurationSetArchivingOptions",
+        ),
+        (plain.clone(), "UpdateConfigurationSet"),
+    ];
+    let groups = [
+        "PutConfigurationSetVdmOptions",
+        "PutConfigurationSetArchivingOptions",
+        "UpdateConfigurationSet",
+    ];
+    for (step, operation) in steps {
+        // Every other group's call would fail: the update makes only the one it needs.
+        let others: Vec<&str> = groups.iter().copied().filter(|g| *g != operation).collect();
+        forbid_calls(&emulator, &others);
+        sesv2::update_configuration_set(&clients, &arn, &current, &step)
+            .await
+            .unwrap_or_else(|e| panic!("{operation}: {e}"));
+        clear_faults(&emulator);
+        current = sesv2::get_configuration_set(&clients, name)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(current, step, "after {operation}");
+    }
+
+    // An archive ARN AWS's model rejects is an error of the call, not a silent success.
+    let bad = ConfigurationSet {
+        archive_arn: Some(format!(
+            "arn:aws:ses:{REGION}:{ACCOUNT}:mailmanager-archive/a-123"
+        )),
+        ..plain.clone()
+    };
+    let err = sesv2::update_configuration_set(&clients, &arn, &current, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.operation, "PutConfigurationSetArchivingOptions",
+        "{err}"
+    );
+}
+
+/// The account's suppression list and VDM settings: read with AWS's defaults, each
+/// group written only when managed and different.
+#[tokio::test]
+async fn account_settings_lifecycle() {
+    use sesinfra::resources::{AccountSettings, AccountVdm};
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let off = AccountVdm {
+        enabled: false,
+        engagement_metrics: false,
+        optimized_shared_delivery: false,
+    };
+    let mut current = sesv2::get_account_settings(&clients).await.unwrap();
+    // The emulator's new account, as AWS reports one created since 2019.
+    assert_eq!(
+        current,
+        AccountSettings {
+            suppression: Some(BTreeSet::from([
+                SuppressionReason::Bounce,
+                SuppressionReason::Complaint
+            ])),
+            vdm: Some(off),
+        }
+    );
+    let on = AccountVdm {
+        enabled: true,
+        engagement_metrics: true,
+        optimized_shared_delivery: false,
+    };
+    let steps = [
+        (
+            AccountSettings {
+                suppression: Some(BTreeSet::from([SuppressionReason::Complaint])),
+                vdm: None,
+            },
+            "PutAccountSuppressionAttributes",
+        ),
+        (
+            AccountSettings {
+                suppression: None,
+                vdm: Some(on),
+            },
+            "PutAccountVdmAttributes",
+        ),
+        // "Suppress nothing" is a list of its own, not "unset".
+        (
+            AccountSettings {
+                suppression: Some(BTreeSet::new()),
+                vdm: Some(on),
+            },
+            "PutAccountSuppressionAttributes",
+        ),
+        (
+            AccountSettings {
+                suppression: Some(BTreeSet::new()),
+                vdm: Some(off),
+            },
+            "PutAccountVdmAttributes",
+        ),
+    ];
+    let groups = ["PutAccountSuppressionAttributes", "PutAccountVdmAttributes"];
+    for (want, operation) in steps {
+        let others: Vec<&str> = groups.iter().copied().filter(|g| *g != operation).collect();
+        forbid_calls(&emulator, &others);
+        sesv2::update_account_settings(&clients, &current, &want)
+            .await
+            .unwrap_or_else(|e| panic!("{operation}: {e}"));
+        clear_faults(&emulator);
+        let read = sesv2::get_account_settings(&clients).await.unwrap();
+        // An unmanaged group stays as it was.
+        assert_eq!(
+            read,
+            AccountSettings {
+                suppression: want.suppression.clone().or(current.suppression.clone()),
+                vdm: want.vdm.or(current.vdm),
+            },
+            "after {operation}"
+        );
+        current = read;
+    }
+    // Nothing differs: no call at all.
+    forbid_calls(&emulator, &groups);
+    sesv2::update_account_settings(&clients, &current, &current.clone())
+        .await
+        .unwrap();
 }

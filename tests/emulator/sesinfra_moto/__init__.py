@@ -4,6 +4,7 @@
 first request.  Each module documents the defects it fixes:
 
 * sesv2.py      SES v2 operations moto lacks, SES v2 behaviour fixes
+* sesv2_account.py  SES v2 account suppression and VDM settings, GetAccount
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
@@ -16,7 +17,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import firehose, s3, s3_buckets, sesv2, tagging
+from . import firehose, s3, s3_buckets, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
 
 __all__ = ["ControlMiddleware", "install"]
@@ -25,6 +26,7 @@ __all__ = ["ControlMiddleware", "install"]
 def install() -> None:
     """Apply every patch (idempotent)."""
     sesv2.install()
+    sesv2_account.install()
     s3.install()
     s3_buckets.install()
     firehose.install()
