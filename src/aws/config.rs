@@ -33,6 +33,8 @@ const MAX_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub region: String,
+    /// CloudWatch: the SES reputation metrics (`cloudwatch.rs`).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sesv2: aws_sdk_sesv2::Client,
     pub firehose: aws_sdk_firehose::Client,
     pub iam: aws_sdk_iam::Client,
@@ -90,6 +92,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .build();
     Ok(Clients {
         region,
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
         sesv2: aws_sdk_sesv2::Client::new(&config),
         firehose: aws_sdk_firehose::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
