@@ -16,5 +16,6 @@ mod engine_buckets;
 mod examples;
 mod fixtures;
 mod readme;
+mod status;
 mod support;
 mod terminal;
