@@ -2,7 +2,10 @@
 
 moto 5.2.5 has no SES v2 `GetAccount`.  The extension answers it with the
 health fields of the model, per account and region, kept on moto's SES v2
-backend (so `/moto-api/reset` forgets them).  A new account is what AWS gives
+backend (attribute `sesinfra_account_health`, so `/moto-api/reset` forgets
+them).  Another module's `GetAccount` handler installed before this one (the
+account settings it writes, e.g. `SuppressionAttributes`, `VdmAttributes`) is
+kept: its answer is merged with the health fields.  A new account is what AWS gives
 one: in the sandbox, healthy, sending enabled, 200 messages a day at 1 per
 second:
 
@@ -72,10 +75,10 @@ class BadRequest(Exception):
 
 def _state(account: str, region: str) -> dict[str, Any]:
     backend = sesv2_backends[account][region]
-    state = getattr(backend, "sesinfra_account", None)
+    state = getattr(backend, "sesinfra_account_health", None)
     if state is None:
         state = copy.deepcopy(NEW_ACCOUNT)
-        backend.sesinfra_account = state
+        backend.sesinfra_account_health = state
     return state
 
 
@@ -84,8 +87,17 @@ def document(account: str, region: str) -> dict[str, Any]:
     return copy.deepcopy(_state(account, region))
 
 
+_previous: dict[str, Any] = {}
+
+
 def get_account(self: SESV2Response) -> ActionResult:
-    return ActionResult(document(self.current_account, self.region))
+    answer = document(self.current_account, self.region)
+    previous = _previous.get("get_account")
+    if previous is not None:
+        other = previous(self).result
+        if isinstance(other, dict):
+            answer = {**other, **answer}
+    return ActionResult(answer)
 
 
 def set_account(spec: dict[str, Any]) -> dict[str, Any]:
@@ -158,4 +170,10 @@ def handle(name: str, method: str, spec: Any) -> tuple[int, Any] | None:
 
 
 def install() -> None:
+    if "installed" in _previous:
+        return
+    _previous["installed"] = True
+    earlier = SESV2Response.__dict__.get("get_account")
+    if earlier is not None:
+        _previous["get_account"] = earlier
     SESV2Response.get_account = get_account
