@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success, nothing to change
   1  error: invalid spec or flags, AWS error, refused apply
-  2  plan --detailed-exitcode: changes are pending; drift: drift was found";
+  2  plan --detailed-exitcode: changes are pending; drift: drift was found;
+     status: the account is at risk";
 
 /// The SES sending-event pipeline as code: plan, apply and drift-check configuration
 /// sets, event destinations, Firehose streams, S3 buckets, IAM roles and identity settings.
@@ -38,7 +39,8 @@ pub struct GlobalArgs {
     pub vars: Vec<(String, String)>,
     /// Most calls per second sesinfra makes to one AWS service, for accounts with raised
     /// quotas (also SESINFRA_RATE_<SERVICE>=N; the flag wins). Services: firehose (5),
-    /// ses (10), iam (10), s3 (50), sts (10), kms (50), tagging (5). Repeatable.
+    /// ses (10), iam (10), s3 (50), sts (10), kms (50), tagging (5), cloudwatch (50).
+    /// Repeatable.
     #[arg(long = "rate", global = true, value_name = "SERVICE=N", value_parser = parse_rate)]
     pub rates: Vec<(String, String)>,
     /// No colours (also when NO_COLOR is set or output is not a terminal).
@@ -105,6 +107,16 @@ pub enum Command {
     Drift {
         #[command(flatten)]
         spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Show the health of the region's SES account (no spec needed); exit 2 when at risk.
+    ///
+    /// Enforcement status, production access, sending, the 24-hour quota and the maximum
+    /// send rate (SES GetAccount), and the latest bounce and complaint rates (CloudWatch
+    /// AWS/SES Reputation.*) against AWS's review levels (5% / 0.1%) and the levels at
+    /// which AWS may pause sending (10% / 0.5%).
+    Status {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
     },

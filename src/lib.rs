@@ -10,6 +10,7 @@ pub mod desired;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
+pub mod health;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -42,6 +42,8 @@ const MAX_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub region: String,
+    /// CloudWatch: the SES reputation metrics (`cloudwatch.rs`).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sesv2: aws_sdk_sesv2::Client,
     pub firehose: aws_sdk_firehose::Client,
     pub iam: aws_sdk_iam::Client,
@@ -116,6 +118,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
     }
     Ok(Clients {
         region,
+        cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch"),
         sesv2: client!(aws_sdk_sesv2, "ses"),
         firehose: client!(aws_sdk_firehose, "firehose"),
         iam: client!(aws_sdk_iam, "iam"),

@@ -2,6 +2,8 @@
 //! that use AWS SDK types. Each exposes read / create / update / delete for the
 //! project's own resource types (`crate::resources`), with errors as `AwsError`.
 
+pub mod account;
+pub mod cloudwatch;
 pub mod config;
 pub mod error;
 pub mod firehose;

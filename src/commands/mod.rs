@@ -15,6 +15,7 @@ use crate::spec::{self, LoadError};
 use crate::validate::{self, Inputs};
 
 mod stack;
+mod status;
 
 /// A successful run's result, mapped to an exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,13 +24,15 @@ pub enum Outcome {
     Success,
     /// Exit 2: `plan --detailed-exitcode` has changes, or `drift` found drift.
     ChangesPending,
+    /// Exit 2: `status` found the account at risk.
+    AtRisk,
 }
 
 impl Outcome {
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Success => 0,
-            Outcome::ChangesPending => 2,
+            Outcome::ChangesPending | Outcome::AtRisk => 2,
         }
     }
 }
@@ -127,6 +130,7 @@ pub fn run(
             stdout,
             stderr,
         ),
+        Command::Status { output } => status::status(*output, global, stdout),
         Command::Drift { spec, output } => {
             stack::drift(&spec.path(), *output, global, style, stdout, stderr)
         }

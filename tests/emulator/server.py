@@ -63,7 +63,9 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     sesinfra_moto.install()
-    app = sesinfra_moto.ControlMiddleware(DomainDispatcherApplication(create_backend_app))
+    app = sesinfra_moto.ControlMiddleware(
+        sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
+    )
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{server.server_address[1]}"

@@ -17,5 +17,6 @@ mod examples;
 mod fixtures;
 mod readme;
 mod settings;
+mod status;
 mod support;
 mod terminal;

@@ -13,14 +13,18 @@ first request.  Each module documents the defects it fixes:
 * population.py /_sesinfra/ endpoints staging a shared account: foreign
                 resources in bulk, streams of any kind and state, Firehose faults
 * validation.py input validation against botocore's service model
+* account.py    SES v2 GetAccount (the account's health) and /_sesinfra/account
+                endpoints staging it and SES's reputation metrics
+* rpcv2cbor.py  Smithy RPC v2 CBOR in front of moto's CloudWatch
 """
 
 from __future__ import annotations
 
-from . import firehose, s3, s3_buckets, sesv2, sesv2_account, tagging
+from . import account, firehose, s3, s3_buckets, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
+from .rpcv2cbor import RpcV2CborTranslator
 
-__all__ = ["ControlMiddleware", "install"]
+__all__ = ["ControlMiddleware", "RpcV2CborTranslator", "install"]
 
 
 def install() -> None:
@@ -31,3 +35,4 @@ def install() -> None:
     s3_buckets.install()
     firehose.install()
     tagging.install()
+    account.install()

@@ -24,7 +24,7 @@ answer is what the model says that error looks like.  For the other services
 `error` is any AWS error code (AccessDenied is not a modelled shape but the most
 common answer of all); the HTTP status is the shape's if it is modelled, else
 `status`, else 403 for access errors and 400 for the rest, and the body is the
-service protocol's error document (query XML, rest-xml, JSON 1.1).  With
+service protocol's error document (query XML, rest-xml, JSON 1.1, CBOR).  With
 `after` (an operation of the same service) the fault is due only once a call of
 that operation was received, e.g. throttled describes after a create.  Every
 call is still recorded in the request journal.  moto's own `POST /moto-api/reset`
@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from . import journal, population, s3_faults
+from . import account, journal, population, rpcv2cbor, s3_faults
 
 PREFIX = "/_sesinfra/"
 
@@ -88,7 +88,7 @@ def _add_fault(spec: Any) -> str | None:
         return f"unknown SES v2 error: {error!r} (one of {sorted(errors)})"
     if not isinstance(error, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9.]*", error):
         return "error must be an AWS error code"
-    if model.protocol not in ("query", "json", "rest-xml", "rest-json"):
+    if model.protocol not in ("query", "json", "rest-xml", "rest-json", "smithy-rpc-v2-cbor"):
         return f"faults are not supported for the {model.protocol} protocol"
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -141,6 +141,9 @@ def _fault_response(fault: dict[str, Any], method: str) -> tuple[str, list[tuple
     reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     request_id = "sesinfra-fault-0000"
     protocol = fault["protocol"]
+    if protocol == "smithy-rpc-v2-cbor":
+        _, headers, body = rpcv2cbor.encode_error(fault["service"], code, code, message, status)
+        return f"{status} {reason}", headers, body
     if protocol == "query":
         body = (
             "<ErrorResponse><Error><Type>Sender</Type>"
@@ -235,6 +238,8 @@ class ControlMiddleware:
             except (ValueError, KeyError):
                 return answer("400 Bad Request", {"message": "body must be JSON"})
         handled = population.handle(name, method, spec)
+        if handled is None:
+            handled = account.handle(name, method, spec)
         if handled is not None:
             code, payload = handled
             return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)
