@@ -58,36 +58,52 @@ where
         failed: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut succeeded: BTreeSet<usize> = BTreeSet::new();
-    let mut started: BTreeSet<usize> = BTreeSet::new();
+    // Each step counts the dependencies it still waits for, and each step knows its
+    // dependents, so a finished step readies exactly the steps it unblocks: the run
+    // costs O(steps + edges), whatever the plan's size. Ready steps start lowest index
+    // first, the order the plan lists them in.
+    let n = steps.len();
+    let mut waiting = vec![0usize; n];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, step) in steps.iter().enumerate() {
+        let mut after = step.after.clone();
+        after.sort_unstable();
+        after.dedup();
+        for d in after {
+            // A dependency on itself or on no step can never be met: never ready.
+            waiting[i] += 1;
+            if d < n && d != i {
+                dependents[d].push(i);
+            }
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut started = vec![false; n];
     let mut running: JoinSet<(usize, Result<(), R::Error>)> = JoinSet::new();
     let mut stopping = false;
 
     loop {
-        if !stopping {
-            for (i, step) in steps.iter().enumerate() {
-                if running.len() >= parallel {
-                    break;
-                }
-                let ready =
-                    !started.contains(&i) && step.after.iter().all(|d| succeeded.contains(d));
-                if ready {
-                    started.insert(i);
-                    on_event(&step.label, None);
-                    let runner = Arc::clone(&runner);
-                    let work = step.work.clone();
-                    running.spawn(async move { (i, runner.run(&work).await) });
-                }
-            }
+        while !stopping && running.len() < parallel {
+            let Some(i) = ready.pop_first() else { break };
+            started[i] = true;
+            on_event(&steps[i].label, None);
+            let runner = Arc::clone(&runner);
+            let work = steps[i].work.clone();
+            running.spawn(async move { (i, runner.run(&work).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
         match joined {
             Ok((i, Ok(()))) => {
-                succeeded.insert(i);
                 report.done.push(steps[i].label.clone());
                 on_event(&steps[i].label, Some(true));
+                for &d in &dependents[i] {
+                    waiting[d] -= 1;
+                    if waiting[d] == 0 {
+                        ready.insert(d);
+                    }
+                }
             }
             Ok((i, Err(e))) => {
                 stopping = true;
@@ -102,7 +118,7 @@ where
         }
     }
     for (i, step) in steps.iter().enumerate() {
-        if !started.contains(&i) {
+        if !started[i] {
             report.skipped.push(step.label.clone());
         }
     }
@@ -192,6 +208,73 @@ mod tests {
         let report = run(steps, Arc::clone(&r), 2, |_, _| {}).await;
         assert_eq!(report.done, ["good"]);
         assert_eq!(report.skipped, ["later"]);
+    }
+
+    #[tokio::test]
+    async fn steps_that_can_never_be_ready_are_skipped() {
+        // Depends on itself, on no step, twice on a step that fails.
+        let steps = vec![
+            step("self", &[0]),
+            step("nowhere", &[9]),
+            step("bad", &[]),
+            step("after-bad", &[2, 2]),
+            step("fine", &[]),
+        ];
+        let r = recorder(&["bad"]);
+        let report = run(steps, Arc::clone(&r), 1, |_, _| {}).await;
+        assert_eq!(report.failed[0].0, "bad");
+        assert_eq!(report.skipped, ["self", "nowhere", "after-bad", "fine"]);
+    }
+
+    /// A runner that counts, for plans too big to list.
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl StepRunner<usize> for Counter {
+        type Error = String;
+        async fn run(&self, _work: &usize) -> Result<(), String> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_large_plan_runs_every_step_once_in_dependency_order() {
+        // 10,000 sets, each with a destination after it, and a final step after all
+        // destinations: the shape of a big stack's apply.
+        let sets = 10_000;
+        let mut steps: Vec<Step<usize>> = (0..sets)
+            .map(|i| Step {
+                label: format!("set {i}"),
+                after: Vec::new(),
+                work: i,
+            })
+            .collect();
+        steps.extend((0..sets).map(|i| Step {
+            label: format!("destination {i}"),
+            after: vec![i],
+            work: sets + i,
+        }));
+        steps.push(Step {
+            label: "last".into(),
+            after: (sets..2 * sets).collect(),
+            work: 2 * sets,
+        });
+        let counter = Arc::new(Counter(Default::default()));
+        let mut order = Vec::new();
+        let report = run(steps, Arc::clone(&counter), 4, |label, done| {
+            if done == Some(true) {
+                order.push(label.to_owned());
+            }
+        })
+        .await;
+        assert!(report.succeeded());
+        assert_eq!(
+            counter.0.load(std::sync::atomic::Ordering::Relaxed),
+            2 * sets + 1
+        );
+        assert_eq!(order.last().map(String::as_str), Some("last"));
+        let pos = |l: &str| order.iter().position(|x| x == l).unwrap();
+        assert!(pos("set 9999") < pos("destination 9999"));
     }
 
     #[tokio::test]
