@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{self, Model};
+use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG};
 use crate::spec::interpolate::{self, Context};
 use crate::spec::load::SpecFile;
 use crate::spec::source_map::{Focus, Path};
@@ -17,8 +18,6 @@ use crate::spec::types::{self, BucketRef, EventSelection, RoleRef};
 
 /// AWS's limit of tags on one resource.
 const MAX_TAGS: usize = 50;
-/// The most tags sesinfra adds to one resource: `sesinfra:stack` and `sesinfra:logical`.
-const SYSTEM_TAGS_MAX: usize = 2;
 /// SES's documented default quota of event destinations per configuration set.
 const MAX_EVENT_DESTINATIONS: usize = 10;
 
@@ -191,8 +190,8 @@ impl Checker {
         };
         let tags = self.tags(&ctx, &root().key("tags"), &spec.tags);
         // Streams and buckets carry two system tags (stack and logical name), the
-        // most of any resource sesinfra creates.
-        self.too_many_tags(&root().key("tags"), tags.len(), SYSTEM_TAGS_MAX);
+        // most of any resource sesinfra creates (sets with `account:` carry two too).
+        self.too_many_tags(&root().key("tags"), tags.len(), &[STACK_TAG, LOGICAL_TAG]);
 
         let buckets = self.buckets(&ctx, spec);
         let mut streams = BTreeMap::new();
@@ -307,19 +306,19 @@ impl Checker {
 
     /// `count` tags of the spec plus the `system` tags sesinfra adds must fit AWS's
     /// quota of tags per resource.
-    fn too_many_tags(&mut self, path: &Path, count: usize, system: usize) {
-        if count + system > MAX_TAGS {
+    fn too_many_tags(&mut self, path: &Path, count: usize, system: &[&str]) {
+        if count + system.len() > MAX_TAGS {
+            let names = match system {
+                [one] => format!("{one} tag"),
+                [rest @ .., last] => format!("{} and {last} tags", rest.join(", ")),
+                [] => "no tags".to_owned(),
+            };
             self.error(
                 path,
                 Focus::Key,
                 format!(
-                    "{} tags with the {} sesinfra adds; AWS allows {MAX_TAGS} per resource",
-                    count + system,
-                    if system == 1 {
-                        "sesinfra:stack tag"
-                    } else {
-                        "sesinfra:stack and sesinfra:logical tags"
-                    },
+                    "{} tags with the {names} sesinfra adds; AWS allows {MAX_TAGS} per resource",
+                    count + system.len(),
                 ),
                 "remove some tags (stack-wide `tags:` count for every resource)",
             );
@@ -630,7 +629,13 @@ impl Checker {
             });
         let mut tags = stack_tags.clone();
         tags.extend(self.tags(ctx, &path.key("tags"), &set.tags));
-        self.too_many_tags(&path.key("tags"), tags.len(), 1);
+        // With `account:`, the stack's sets also carry the account-owner marker.
+        let system: &[&str] = if spec.account.is_some() {
+            &[STACK_TAG, ACCOUNT_OWNER_TAG]
+        } else {
+            &[STACK_TAG]
+        };
+        self.too_many_tags(&path.key("tags"), tags.len(), system);
 
         if set.event_destinations.len() > MAX_EVENT_DESTINATIONS {
             self.warning(
