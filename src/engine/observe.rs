@@ -45,6 +45,10 @@ struct Limits {
     s3: Arc<Semaphore>,
 }
 
+/// A read in flight.
+type ReadFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Read, AwsError>> + Send>>;
+
 /// One read's result, tagged with where it goes.
 enum Read {
     Bucket(String, Option<crate::resources::Bucket>),
@@ -70,20 +74,17 @@ pub async fn observe(
         s3: Arc::new(Semaphore::new(S3_READS)),
     };
     let mut reads: JoinSet<Result<Read, AwsError>> = JoinSet::new();
-    let spawn = |reads: &mut JoinSet<Result<Read, AwsError>>,
-                 limit: &Arc<Semaphore>,
-                 fut: std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Read, AwsError>> + Send>,
-    >| {
-        let limit = Arc::clone(limit);
-        reads.spawn(async move {
-            let _permit = limit
-                .acquire_owned()
-                .await
-                .map_err(|_| AwsError::local("sesinfra", "observe", "reader closed"))?;
-            fut.await
-        });
-    };
+    let spawn =
+        |reads: &mut JoinSet<Result<Read, AwsError>>, limit: &Arc<Semaphore>, fut: ReadFuture| {
+            let limit = Arc::clone(limit);
+            reads.spawn(async move {
+                let _permit = limit
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| AwsError::local("sesinfra", "observe", "reader closed"))?;
+                fut.await
+            });
+        };
 
     for (logical, bucket) in &desired.buckets {
         let (c, logical, name) = (clients.clone(), logical.clone(), bucket.name.clone());
@@ -171,64 +172,61 @@ pub async fn observe(
     // (and its IAM path), never by listing everything in the account, so other teams'
     // resources cost no calls. Each candidate is then read in full like the rest.
     let discovery = aws::tagging::discover(clients, stack).await?;
-    let wanted_streams: Vec<&str> = desired.streams.values().map(|s| s.name.as_str()).collect();
-    for name in discovery
-        .streams
-        .into_iter()
-        .filter(|n| !wanted_streams.contains(&n.as_str()))
-    {
-        let c = clients.clone();
-        spawn(
-            &mut reads,
-            &limits.firehose,
+    // Candidates are keyed with a leading NUL so they are told apart from the
+    // resources the spec names (see `candidate` below).
+    let mut read_candidates =
+        |names: Vec<String>,
+         wanted: &dyn Fn(&str) -> bool,
+         limit: &Arc<Semaphore>,
+         read: fn(Clients, String) -> ReadFuture| {
+            for name in names.into_iter().filter(|n| !wanted(n)) {
+                spawn(&mut reads, limit, read(clients.clone(), name));
+            }
+        };
+    read_candidates(
+        discovery.streams,
+        &|n| desired.streams.values().any(|s| s.name == n),
+        &limits.firehose,
+        |c, name| {
             Box::pin(async move {
                 let stream = aws::firehose::get_delivery_stream(&c, &name).await?;
                 Ok(Read::Stream(format!("\u{0}{name}"), stream))
-            }),
-        );
-    }
-    for name in discovery.configuration_sets {
-        if desired.configuration_sets.contains_key(&name) {
-            continue;
-        }
-        let c = clients.clone();
-        spawn(
-            &mut reads,
-            &limits.ses,
+            })
+        },
+    );
+    read_candidates(
+        discovery.configuration_sets,
+        &|n| desired.configuration_sets.contains_key(n),
+        &limits.ses,
+        |c, name| {
             Box::pin(async move {
                 let set = aws::sesv2::get_configuration_set(&c, &name).await?;
                 Ok(Read::Set(format!("\u{0}{name}"), set))
-            }),
-        );
-    }
-    for name in discovery.identities {
-        if desired.identities.contains_key(&name) {
-            continue;
-        }
-        let c = clients.clone();
-        spawn(
-            &mut reads,
-            &limits.ses,
+            })
+        },
+    );
+    read_candidates(
+        discovery.identities,
+        &|n| desired.identities.contains_key(n),
+        &limits.ses,
+        |c, name| {
             Box::pin(async move {
                 let attrs = aws::sesv2::get_identity_attributes(&c, &name).await?;
                 Ok(Read::Identity(format!("\u{0}{name}"), attrs))
-            }),
-        );
-    }
-    for name in discovery.roles {
-        if desired.roles.contains_key(&name) {
-            continue;
-        }
-        let c = clients.clone();
-        spawn(
-            &mut reads,
-            &limits.iam,
+            })
+        },
+    );
+    read_candidates(
+        discovery.roles,
+        &|n| desired.roles.contains_key(n),
+        &limits.iam,
+        |c, name| {
             Box::pin(async move {
                 let role = aws::iam::get_role(&c, &name).await?;
                 Ok(Read::Role(format!("\u{0}{name}"), role))
-            }),
-        );
-    }
+            })
+        },
+    );
 
     let mut observed = Observed::default();
     let owned = |tags: &Tags| tags.get(STACK_TAG).map(String::as_str) == Some(stack);
