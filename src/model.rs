@@ -9,11 +9,9 @@ pub use crate::spec::types::{
     SuppressionReason, TlsPolicy,
 };
 
-/// Default of `error_output_prefix` (contract §1).
-pub const DEFAULT_ERROR_OUTPUT_PREFIX: &str = "error/!{firehose:error-output-type}/";
-/// Firehose buffering defaults (AWS's).
-pub const DEFAULT_BUFFER_SIZE_MB: u32 = 5;
-pub const DEFAULT_BUFFER_INTERVAL_SECONDS: u32 = 300;
+/// Firehose buffering defaults, for reading a stream that reports no hints (defined with
+/// every other default in `spec::limits`).
+pub use crate::spec::limits::{DEFAULT_BUFFER_INTERVAL_SECONDS, DEFAULT_BUFFER_SIZE_MB};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {

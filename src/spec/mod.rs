@@ -1,7 +1,9 @@
-//! The spec file: its types (`types`), how it is read (`load`), where each key stands
-//! in the text (`source_map`), and `${...}` interpolation (`interpolate`).
+//! The spec file: its types (`types`) with their defaults and limits (`limits`), how it
+//! is read (`load`), where each key stands in the text (`source_map`), and `${...}`
+//! interpolation (`interpolate`).
 
 pub mod interpolate;
+pub mod limits;
 pub mod load;
 pub mod source_map;
 mod two_shapes;

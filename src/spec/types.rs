@@ -3,23 +3,34 @@
 //! nothing is checked beyond YAML types; `crate::validate` turns this into the model.
 //!
 //! Doc comments on these types become the descriptions in the JSON Schema
-//! (`sesinfra schema`), which editors show on hover.
+//! (`sesinfra schema`), which editors show on hover. A description that states a
+//! default or a limit is written as `#[schemars(description = ...)]` from the constants
+//! in `limits`, which the checks in `crate::validate` use too.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::limits::{self, span, spelled};
+
 /// A sesinfra spec: the whole SES sending-event pipeline of one stack.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "sesinfra spec (version 1)")]
 pub struct Spec {
-    /// Spec format version. Only 1 exists.
-    #[schemars(range(min = 1, max = 1))]
+    #[schemars(
+        range(min = limits::SPEC_VERSION, max = limits::SPEC_VERSION),
+        description = format!("Spec format version. Only {} exists.", limits::SPEC_VERSION)
+    )]
     pub version: u32,
-    /// Stack name, 1-32 of A-Z a-z 0-9 and '-'. Tags and generated names use it.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,32}$"))]
+    #[schemars(
+        regex(pattern = limits::STACK_NAME.pattern()),
+        description = format!(
+            "Stack name, {}. Tags and generated names use it.",
+            limits::STACK_NAME.describe()
+        )
+    )]
     pub stack: String,
     /// AWS region, e.g. eu-west-1. Else --region, else the AWS config/env chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +49,7 @@ pub struct Spec {
     pub firehose_streams: BTreeMap<String, FirehoseStream>,
     /// SES configuration sets; the key is the configuration set name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z0-9_-]{1,64}$"}))]
+    #[schemars(extend("propertyNames" = {"pattern": limits::SES_NAME.pattern()}))]
     pub configuration_sets: BTreeMap<String, ConfigurationSet>,
     /// Existing SES identities (domains or email addresses) whose settings sesinfra manages.
     /// Identities are never created or deleted.
@@ -67,14 +78,23 @@ pub struct Account {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountVdm {
-    /// Virtual Deliverability Manager on or off. Default false (AWS's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Virtual Deliverability Manager on or off. Default {} (AWS's default).",
+        limits::DEFAULT_VDM_ENABLED
+    ))]
     pub enabled: Option<bool>,
-    /// Engagement tracking (opens and clicks) in the VDM dashboard. Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Engagement tracking (opens and clicks) in the VDM dashboard. Default {}.",
+        limits::DEFAULT_VDM_ENGAGEMENT_METRICS
+    ))]
     pub engagement_metrics: Option<bool>,
-    /// Optimized shared delivery (VDM's delivery optimisation). Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Optimized shared delivery (VDM's delivery optimisation). Default {}.",
+        limits::DEFAULT_VDM_OPTIMIZED_SHARED_DELIVERY
+    ))]
     pub optimized_shared_delivery: Option<bool>,
 }
 
@@ -84,24 +104,36 @@ pub struct AccountVdm {
 pub struct Bucket {
     /// Physical bucket name, e.g. ses-history-${account_id}-${region}.
     pub name: String,
-    /// true: the bucket exists already; sesinfra only references it and manages none of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "true: the bucket exists already; sesinfra only references it and manages none of it. Default {}.",
+        limits::DEFAULT_BUCKET_EXISTING
+    ))]
     pub existing: Option<bool>,
-    /// Object versioning. Default false (AWS's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Object versioning. Default {} (AWS's default).",
+        limits::DEFAULT_VERSIONING
+    ))]
     pub versioning: Option<bool>,
     /// Default encryption: `sse-s3` (AWS's default) or `{kms_key_arn: ARN, bucket_key: true}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
-    /// Block all public access. Default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Block all public access. Default {}.",
+        limits::DEFAULT_BLOCK_PUBLIC_ACCESS
+    ))]
     pub block_public_access: Option<bool>,
     /// Lifecycle rule for the whole bucket. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<Lifecycle>,
-    /// `retain` (default): sesinfra never deletes the bucket. `delete`: deleted when removed
-    /// from the spec or on destroy, but only if empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "`retain`: sesinfra never deletes the bucket. `delete`: deleted when removed from the \
+         spec or on destroy, but only if empty. Default `{}`.",
+        spelled(&limits::DEFAULT_DELETION_POLICY)
+    ))]
     pub deletion_policy: Option<DeletionPolicy>,
 }
 
@@ -122,23 +154,36 @@ pub struct KmsEncryption {
     /// The KMS key: a key ARN, or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME),
     /// which sesinfra resolves to its key ARN when it plans.
     pub kms_key_arn: String,
-    /// Use an S3 Bucket Key (fewer KMS requests; S3 then uses the bucket ARN as the
-    /// KMS encryption context). Default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Use an S3 Bucket Key (fewer KMS requests; S3 then uses the bucket ARN as the KMS \
+         encryption context). Default {}.",
+        limits::DEFAULT_BUCKET_KEY
+    ))]
     pub bucket_key: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
-    /// Objects expire this many days after creation (1 or more).
-    #[schemars(range(min = 1))]
+    #[schemars(
+        range(min = limits::MIN_EXPIRE_DAYS),
+        description = format!(
+            "Objects expire this many days after creation ({} or more).",
+            limits::MIN_EXPIRE_DAYS
+        )
+    )]
     pub expire_after_days: u32,
-    /// Noncurrent object versions are deleted this many days after they become
-    /// noncurrent (1 or more). Default: `expire_after_days` on a versioned bucket, none
-    /// on an unversioned one (set it there to clean up after suspending versioning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(
+        range(min = limits::MIN_EXPIRE_DAYS),
+        description = format!(
+            "Noncurrent object versions are deleted this many days after they become \
+             noncurrent ({} or more). Default: `expire_after_days` on a versioned bucket, none \
+             on an unversioned one (set it there to clean up after suspending versioning).",
+            limits::MIN_EXPIRE_DAYS
+        )
+    )]
     pub noncurrent_expire_after_days: Option<u32>,
 }
 
@@ -153,22 +198,38 @@ pub enum DeletionPolicy {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirehoseStream {
-    /// Stream name. Default "${stack}-<logical name>".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Stream name. Default {:?}.",
+        limits::default_stream_name("${stack}", "<logical name>")
+    ))]
     pub name: Option<String>,
     /// Logical bucket name from `buckets:`, or `{arn: arn:aws:s3:::bucket}`.
     pub bucket: BucketRef,
-    /// S3 key prefix. Default "". Firehose `!{...}` expressions are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "S3 key prefix. Default {:?}. Firehose `!{{...}}` expressions are allowed.",
+        limits::DEFAULT_PREFIX
+    ))]
     pub prefix: Option<String>,
-    /// S3 key prefix for failed records. Default "error/!{firehose:error-output-type}/".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "S3 key prefix for failed records. Default {:?}.",
+        limits::DEFAULT_ERROR_OUTPUT_PREFIX
+    ))]
     pub error_output_prefix: Option<String>,
-    /// Buffering hints. Default 5 MB / 300 seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Buffering hints. Default {} MiB / {} seconds.",
+        limits::DEFAULT_BUFFER_SIZE_MB,
+        limits::DEFAULT_BUFFER_INTERVAL_SECONDS
+    ))]
     pub buffering: Option<Buffering>,
-    /// Compression of delivered objects. Default UNCOMPRESSED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Compression of delivered objects. Default {}.",
+        spelled(&limits::DEFAULT_COMPRESSION)
+    ))]
     pub compression: Option<Compression>,
     /// IAM role Firehose uses to write to S3: `auto` (default; a generated least-privilege
     /// role) or `{arn: ARN}`.
@@ -187,13 +248,28 @@ pub enum BucketRef {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Buffering {
-    /// Buffer size in MiB, 1-128. Default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 128))]
+    #[schemars(
+        range(min = *limits::BUFFER_SIZE_MB.start(), max = *limits::BUFFER_SIZE_MB.end()),
+        description = format!(
+            "Buffer size in MiB, {}. Default {}.",
+            span(&limits::BUFFER_SIZE_MB),
+            limits::DEFAULT_BUFFER_SIZE_MB
+        )
+    )]
     pub size_mb: Option<u32>,
-    /// Buffer interval in seconds, 0-900. Default 300.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 900))]
+    #[schemars(
+        range(
+            min = *limits::BUFFER_INTERVAL_SECONDS.start(),
+            max = *limits::BUFFER_INTERVAL_SECONDS.end()
+        ),
+        description = format!(
+            "Buffer interval in seconds, {}. Default {}.",
+            span(&limits::BUFFER_INTERVAL_SECONDS),
+            limits::DEFAULT_BUFFER_INTERVAL_SECONDS
+        )
+    )]
     pub interval_seconds: Option<u32>,
 }
 
@@ -228,14 +304,23 @@ pub enum RoleRef {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigurationSet {
-    /// Whether email can be sent with this configuration set. Default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Whether email can be sent with this configuration set. Default {}.",
+        limits::DEFAULT_SENDING_ENABLED
+    ))]
     pub sending_enabled: Option<bool>,
-    /// Whether reputation metrics are collected. Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Whether reputation metrics are collected. Default {}.",
+        limits::DEFAULT_REPUTATION_METRICS
+    ))]
     pub reputation_metrics: Option<bool>,
-    /// Delivery options. Default: TLS optional, shared pool, no maximum delivery time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Delivery options. Default: TLS {}, shared pool, no maximum delivery time.",
+        spelled(&limits::DEFAULT_TLS_POLICY)
+    ))]
     pub delivery: Option<Delivery>,
     /// Open/click tracking options. Default: SES's own tracking domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,20 +336,21 @@ pub struct ConfigurationSet {
     /// ARN of a Mail Manager archive that keeps a copy of every message sent with this
     /// set: arn:aws:ses:REGION:ACCOUNT:mailmanager-archive/a-ID. Default: no archiving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^arn:(aws|aws-[a-z-]+):ses:[a-z]{2,4}-[a-z-]+-[0-9]:[0-9]{1,20}:mailmanager-archive/a-[a-z0-9]{24,62}$"
-    ))]
+    #[schemars(regex(pattern = limits::archive_arn_pattern()))]
     pub archive_arn: Option<String>,
-    /// Message-level security: whether SES signs messages with S/MIME. Default
-    /// `{signing: default}` (no S/MIME signature).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Message-level security: whether SES signs messages with S/MIME. Default \
+         `{{signing: {}}}` (no S/MIME signature).",
+        spelled(&limits::DEFAULT_SIGNING)
+    ))]
     pub message_security: Option<MessageSecurity>,
     /// Tags of the configuration set (added to the stack's `tags`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// Event destinations; the key is the event destination name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z0-9_-]{1,64}$"}))]
+    #[schemars(extend("propertyNames" = {"pattern": limits::SES_NAME.pattern()}))]
     pub event_destinations: BTreeMap<String, EventDestination>,
 }
 
@@ -303,15 +389,26 @@ pub enum Signing {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Delivery {
-    /// REQUIRE: only deliver over TLS. OPTIONAL (default): TLS when the receiver offers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "REQUIRE: only deliver over TLS. OPTIONAL: TLS when the receiver offers it. Default {}.",
+        spelled(&limits::DEFAULT_TLS_POLICY)
+    ))]
     pub tls_policy: Option<TlsPolicy>,
     /// Name of a dedicated IP pool. Default: the shared pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_pool: Option<String>,
-    /// Maximum time SES retries delivery, 300-50400 seconds. Default: SES's own limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 300, max = 50400))]
+    #[schemars(
+        range(
+            min = *limits::MAX_DELIVERY_SECONDS.start(),
+            max = *limits::MAX_DELIVERY_SECONDS.end()
+        ),
+        description = format!(
+            "Maximum time SES retries delivery, {} seconds. Default: SES's own limit.",
+            span(&limits::MAX_DELIVERY_SECONDS)
+        )
+    )]
     pub max_delivery_seconds: Option<u32>,
 }
 
@@ -327,8 +424,11 @@ pub enum TlsPolicy {
 pub struct Tracking {
     /// Custom domain for open and click tracking links.
     pub custom_redirect_domain: String,
-    /// HTTPS for tracking links. Default OPTIONAL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "HTTPS for tracking links. Default {}.",
+        spelled(&limits::DEFAULT_HTTPS_POLICY)
+    ))]
     pub https_policy: Option<HttpsPolicy>,
 }
 
@@ -363,8 +463,11 @@ pub enum SuppressionReason {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventDestination {
-    /// Whether events are published. Default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Whether events are published. Default {}.",
+        limits::DEFAULT_DESTINATION_ENABLED
+    ))]
     pub enabled: Option<bool>,
     /// `all`, or a list of event types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -508,7 +611,10 @@ pub struct Identity {
     /// Configuration set applied to every email sent from this identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_configuration_set: Option<String>,
-    /// Forward bounces and complaints by email. Default true (AWS's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Forward bounces and complaints by email. Default {} (AWS's default).",
+        limits::DEFAULT_FEEDBACK_FORWARDING
+    ))]
     pub feedback_forwarding: Option<bool>,
 }

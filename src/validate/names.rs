@@ -1,16 +1,20 @@
 //! AWS's rules for names, ARNs, domains and tags, as pure checks. Each returns
-//! `Err(what would be valid)`, phrased to follow "… is not valid: ".
+//! `Err(what would be valid)`, phrased to follow "… is not valid: ". The lengths and
+//! character sets are in `crate::spec::limits`.
+
+use crate::spec::limits::{self, NameRule};
 
 /// `[A-Za-z0-9<extra>]{min,max}`.
-fn charset(value: &str, extra: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+fn charset(value: &str, rule: &NameRule, what: &str) -> Result<(), String> {
     let len = value.chars().count();
     let ok_chars = value
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
-    if ok_chars && (min..=max).contains(&len) {
+        .all(|c| c.is_ascii_alphanumeric() || rule.extra.contains(c));
+    if ok_chars && rule.len.contains(&len) {
         Ok(())
     } else {
-        let extra_desc: Vec<String> = extra.chars().map(|c| format!("'{c}'")).collect();
+        let (min, max) = (rule.len.start(), rule.len.end());
+        let extra_desc: Vec<String> = rule.extra.chars().map(|c| format!("'{c}'")).collect();
         let extra_desc = if extra_desc.is_empty() {
             String::new()
         } else {
@@ -23,21 +27,21 @@ fn charset(value: &str, extra: &str, min: usize, max: usize, what: &str) -> Resu
 }
 
 pub fn stack(value: &str) -> Result<(), String> {
-    charset(value, "-", 1, 32, "a stack name")
+    charset(value, &limits::STACK_NAME, "a stack name")
 }
 
 /// Configuration set names, event destination names, dedicated IP pool names.
 pub fn ses_name(value: &str, what: &str) -> Result<(), String> {
-    charset(value, "_-", 1, 64, what)
+    charset(value, &limits::SES_NAME, what)
 }
 
 /// Logical names of buckets and streams (used in addresses and generated names).
 pub fn logical(value: &str) -> Result<(), String> {
-    charset(value, "_-", 1, 64, "a logical name")
+    charset(value, &limits::LOGICAL_NAME, "a logical name")
 }
 
 pub fn stream_name(value: &str) -> Result<(), String> {
-    charset(value, "_.-", 1, 64, "a Firehose stream name")
+    charset(value, &limits::STREAM_NAME, "a Firehose stream name")
 }
 
 pub fn variable_name(value: &str) -> Result<(), String> {
@@ -67,9 +71,12 @@ pub fn region(value: &str) -> Result<(), String> {
 
 /// S3 general purpose bucket naming rules.
 pub fn bucket_name(value: &str) -> Result<(), String> {
-    let rules = "a bucket name must be 3-63 characters of a-z, 0-9, '.' and '-', \
-                 begin and end with a letter or digit, have no '..', not look like an \
-                 IP address, and not start with 'xn--' or 'sthree-' nor end with '-s3alias'";
+    let rules = format!(
+        "a bucket name must be {} characters of a-z, 0-9, '.' and '-', \
+         begin and end with a letter or digit, have no '..', not look like an \
+         IP address, and not start with 'xn--' or 'sthree-' nor end with '-s3alias'",
+        limits::span(&limits::BUCKET_NAME_LEN)
+    );
     let len = value.len();
     let chars_ok = value
         .chars()
@@ -88,7 +95,7 @@ pub fn bucket_name(value: &str) -> Result<(), String> {
         || value.starts_with("sthree-")
         || value.ends_with("-s3alias")
         || value.ends_with("--ol-s3");
-    if (3..=63).contains(&len)
+    if limits::BUCKET_NAME_LEN.contains(&len)
         && chars_ok
         && ends_ok
         && !value.contains("..")
@@ -97,17 +104,17 @@ pub fn bucket_name(value: &str) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(rules.into())
+        Err(rules)
     }
 }
 
 /// A DNS domain name with at least two labels.
 pub fn domain(value: &str) -> Result<(), String> {
     let labels: Vec<&str> = value.trim_end_matches('.').split('.').collect();
-    let ok = value.len() <= 253
+    let ok = value.len() <= limits::DOMAIN_MAX_LEN
         && labels.len() >= 2
         && labels.iter().all(|l| {
-            (1..=63).contains(&l.len())
+            limits::DOMAIN_LABEL_LEN.contains(&l.len())
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
@@ -127,7 +134,7 @@ pub fn identity(value: &str) -> Result<(), String> {
     match value.rsplit_once('@') {
         Some((local, dom)) => {
             let local_ok = !local.is_empty()
-                && local.len() <= 64
+                && local.len() <= limits::EMAIL_LOCAL_PART_MAX_LEN
                 && !local.chars().any(|c| c.is_whitespace() || c == '@');
             if local_ok && domain(dom).is_ok() {
                 Ok(())
@@ -201,7 +208,7 @@ pub fn sns_topic_arn(value: &str) -> Result<(), String> {
         "arn:aws:sns:eu-west-1:123456789012:bounces",
     )?;
     let topic = value.rsplit(':').next().unwrap_or("");
-    charset(topic, "_-", 1, 256, "a topic name")
+    charset(topic, &limits::SNS_TOPIC_NAME, "a topic name")
 }
 
 /// A Mail Manager archive as SES v2's `ArchiveArn` accepts it (the model's pattern
@@ -212,7 +219,7 @@ pub fn mailmanager_archive_arn(value: &str) -> Result<(), String> {
     arn_of(value, "ses", true, "mailmanager-archive/", example)?;
     let id = value.rsplit_once('/').map_or("", |(_, id)| id);
     let body = id.strip_prefix("a-").unwrap_or("");
-    let ok = (24..=62).contains(&body.len())
+    let ok = limits::ARCHIVE_ID_LEN.contains(&body.len())
         && body
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
@@ -220,8 +227,9 @@ pub fn mailmanager_archive_arn(value: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "expected an ARN like {example}: the archive ID is `a-` and 24-62 of a-z, 0-9 (the \
-             archive's ARN as Mail Manager shows it)"
+            "expected an ARN like {example}: the archive ID is `a-` and {} of a-z, 0-9 (the \
+             archive's ARN as Mail Manager shows it)",
+            limits::span(&limits::ARCHIVE_ID_LEN)
         ))
     }
 }
@@ -277,7 +285,7 @@ pub fn event_bus_arn(value: &str) -> Result<(), String> {
 
 /// CloudWatch dimension names and default values used by SES.
 pub fn dimension_part(value: &str, what: &str) -> Result<(), String> {
-    charset(value, "_-@.:", 1, 256, what)
+    charset(value, &limits::DIMENSION_PART, what)
 }
 
 /// Tag keys: 1-128 characters; `aws:` is AWS's and `sesinfra:` is ours.
@@ -286,19 +294,25 @@ pub fn tag_key(value: &str) -> Result<(), String> {
     if value.starts_with("aws:") || value.starts_with("sesinfra:") {
         return Err("tag keys starting with 'aws:' or 'sesinfra:' are reserved".into());
     }
-    if (1..=128).contains(&value.chars().count()) && value.chars().all(allowed) {
+    if limits::TAG_KEY_LEN.contains(&value.chars().count()) && value.chars().all(allowed) {
         Ok(())
     } else {
-        Err("a tag key is 1-128 letters, digits, spaces and _ . : / = + - @".into())
+        Err(format!(
+            "a tag key is {} letters, digits, spaces and _ . : / = + - @",
+            limits::span(&limits::TAG_KEY_LEN)
+        ))
     }
 }
 
 pub fn tag_value(value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@".contains(c);
-    if value.chars().count() <= 256 && value.chars().all(allowed) {
+    let max = limits::TAG_VALUE_MAX_LEN;
+    if value.chars().count() <= max && value.chars().all(allowed) {
         Ok(())
     } else {
-        Err("a tag value is 0-256 letters, digits, spaces and _ . : / = + - @".into())
+        Err(format!(
+            "a tag value is 0-{max} letters, digits, spaces and _ . : / = + - @"
+        ))
     }
 }
 

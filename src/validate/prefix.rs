@@ -3,8 +3,7 @@
 //! silently takes `{...}` without the `!` as literal text — a common mistake that
 //! scatters records under a folder literally named `{timestamp:yyyy}`.
 
-/// API limit on both prefixes.
-const MAX_PREFIX_LEN: usize = 1024;
+use crate::spec::limits::MAX_PREFIX_LEN;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Problem {
