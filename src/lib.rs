@@ -3,6 +3,7 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod commands;
@@ -11,6 +12,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod error;
 pub mod health;
+pub mod inventory;
 pub mod model;
 pub mod plan;
 pub mod policy;
