@@ -299,9 +299,11 @@ pub async fn read(
         })
         .collect();
     if let Some(d) = &discovered {
-        stream_arns.extend(d.streams.iter().map(|name| {
-            arn::delivery_stream(&env.partition, &env.region, &env.account_id, name)
-        }));
+        stream_arns.extend(
+            d.streams.iter().map(|name| {
+                arn::delivery_stream(&env.partition, &env.region, &env.account_id, name)
+            }),
+        );
     }
     let env_for_streams = env.clone();
     let streams = read_all(stream_arns, FIREHOSE_READS, |stream_arn: String| {
@@ -314,12 +316,8 @@ pub async fn read(
                 return Ok(StreamRecord::Elsewhere);
             };
             Ok(
-                match aws::firehose::inspect_delivery_stream(
-                    &c,
-                    &name,
-                    purpose == Purpose::Export,
-                )
-                .await?
+                match aws::firehose::inspect_delivery_stream(&c, &name, purpose == Purpose::Export)
+                    .await?
                 {
                     Some(Ok(stream)) => StreamRecord::Found(stream),
                     Some(Err(why)) => StreamRecord::Unusable(why),
@@ -376,7 +374,9 @@ pub async fn read(
             if let StreamRecord::Found(s) = stream
                 && let Some(owner) = s.tags.get(STACK_TAG)
             {
-                inventory.stream_owners.insert(s.name.clone(), owner.clone());
+                inventory
+                    .stream_owners
+                    .insert(s.name.clone(), owner.clone());
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod desired;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod health;
 pub mod inventory;
 pub mod model;

@@ -95,12 +95,8 @@ pub fn audit(inv: &Inventory) -> Report {
     streams(inv, &mut findings);
     buckets(inv, &mut findings);
     findings.sort_by(|a, b| {
-        (a.severity, a.rule, &a.address, &a.message).cmp(&(
-            b.severity,
-            b.rule,
-            &b.address,
-            &b.message,
-        ))
+        (a.severity, a.rule, &a.address, &a.message)
+            .cmp(&(b.severity, b.rule, &b.address, &b.message))
     });
     findings.dedup();
     Report {
@@ -376,8 +372,7 @@ fn permissions(inv: &Inventory, uses: &BTreeMap<String, BTreeSet<Use>>, out: &mu
                     }
                     wide_in.insert(label.clone());
                 }
-                if string_list(s.get("Resource")).contains(&"*") || s.get("NotResource").is_some()
-                {
+                if string_list(s.get("Resource")).contains(&"*") || s.get("NotResource").is_some() {
                     star_resources.extend(actions.iter().map(|a| (*a).to_owned()));
                     star_in.insert(label.clone());
                 }
@@ -438,7 +433,11 @@ fn least_privilege(role: &Role) -> &'static str {
 /// The ways an identity receives one feedback type: email forwarding and the enabled
 /// destinations of its default configuration set covering it. (SES v1's per-identity
 /// SNS notifications are not read.)
-fn ways(inv: &Inventory, identity: &crate::resources::IdentityAttributes, event: EventType) -> Vec<String> {
+fn ways(
+    inv: &Inventory,
+    identity: &crate::resources::IdentityAttributes,
+    event: EventType,
+) -> Vec<String> {
     let mut ways = Vec::new();
     if identity.feedback_forwarding {
         ways.push("email feedback forwarding".to_owned());
@@ -622,7 +621,8 @@ fn destinations(inv: &Inventory, out: &mut Vec<Finding>) {
                     out.push(finding(
                         Severity::Medium,
                         format!("publishes to Firehose stream {delivery_stream_arn}, which {why}"),
-                        "point the destination at a Direct PUT stream that delivers to S3".to_owned(),
+                        "point the destination at a Direct PUT stream that delivers to S3"
+                            .to_owned(),
                     ));
                     continue;
                 }
@@ -704,7 +704,10 @@ fn streams(inv: &Inventory, out: &mut Vec<Finding>) {
         let Some(role) = inv.roles.get(&stream.role_arn) else {
             out.push(finding(
                 Severity::High,
-                format!("uses role {}, which does not exist: nothing reaches S3", stream.role_arn),
+                format!(
+                    "uses role {}, which does not exist: nothing reaches S3",
+                    stream.role_arn
+                ),
                 "point the stream at an existing role, or use `role: auto` in a spec".to_owned(),
             ));
             continue;

@@ -148,14 +148,17 @@ fn the_seed_setup_raises_every_finding_it_should() {
     assert!(wide.message.contains("firehose:*"), "{}", wide.message);
     assert!(wide.fix.contains("sesinfra export"), "{}", wide.fix);
     let trust = &report.findings[2];
-    assert!(trust.fix.contains("sts:ExternalId = 123456789012"), "{}", trust.fix);
+    assert!(
+        trust.fix.contains("sts:ExternalId = 123456789012"),
+        "{}",
+        trust.fix
+    );
 }
 
 #[test]
 fn a_sesinfra_stack_names_the_spec_change() {
     let mut inv = seed();
-    inv.set_owners
-        .insert("ses-history".into(), "mail".into());
+    inv.set_owners.insert("ses-history".into(), "mail".into());
     if let Some(BucketRecord::Posture(p)) = inv.buckets.get_mut("ses-history-bucket") {
         p.tags.insert(STACK_TAG.into(), "mail".into());
         p.tags.insert(LOGICAL_TAG.into(), "history".into());
@@ -215,7 +218,10 @@ fn a_least_privilege_pipeline_has_no_findings() {
     );
     let record = inv.configuration_sets.get_mut("ses-history").unwrap();
     record.destinations[0].events = EventType::ALL.into_iter().collect();
-    inv.identities.get_mut("example.com").unwrap().feedback_forwarding = false;
+    inv.identities
+        .get_mut("example.com")
+        .unwrap()
+        .feedback_forwarding = false;
     assert_eq!(lines(&inv), Vec::<String>::new());
     let report = audit(&inv);
     assert!(render(&report, OutputFormat::Text).starts_with("No findings."));
@@ -251,13 +257,20 @@ fn identities_that_lose_bounces_are_high() {
         lost[0].message,
         "loses its bounces and complaints: feedback forwarding is off and it has no default configuration set"
     );
-    assert!(lost[1].message.contains("gone does not exist"), "{}", lost[1].message);
+    assert!(
+        lost[1].message.contains("gone does not exist"),
+        "{}",
+        lost[1].message
+    );
 }
 
 #[test]
 fn a_destination_without_complaints_loses_them() {
     let mut inv = seed();
-    inv.identities.get_mut("example.com").unwrap().feedback_forwarding = false;
+    inv.identities
+        .get_mut("example.com")
+        .unwrap()
+        .feedback_forwarding = false;
     let record = inv.configuration_sets.get_mut("ses-history").unwrap();
     record.destinations[0].events.remove(&EventType::Complaint);
     let lost: Vec<String> = audit(&inv)
@@ -268,7 +281,9 @@ fn a_destination_without_complaints_loses_them() {
         .collect();
     assert_eq!(
         lost,
-        ["loses its complaints: feedback forwarding is off and no enabled event destination of its default configuration set ses-history publishes COMPLAINT"]
+        [
+            "loses its complaints: feedback forwarding is off and no enabled event destination of its default configuration set ses-history publishes COMPLAINT"
+        ]
     );
 }
 
@@ -299,24 +314,32 @@ fn a_stream_role_without_the_kms_key_cannot_write() {
     assert_eq!(found.len(), 1);
     assert!(found[0].contains("KMS key"), "{}", found[0]);
     // Allowed with S3's encryption context: no finding.
-    inv.roles.get_mut(FIREHOSE_ROLE).unwrap().inline_policies.insert(
-        "kms".into(),
-        PolicyDocument::new(json!({"Statement": [{"Effect": "Allow",
+    inv.roles
+        .get_mut(FIREHOSE_ROLE)
+        .unwrap()
+        .inline_policies
+        .insert(
+            "kms".into(),
+            PolicyDocument::new(json!({"Statement": [{"Effect": "Allow",
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key,
             "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com",
                 "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}}}]})),
-    );
+        );
     assert_eq!(cannot(&inv), Vec::<String>::new());
 }
 
 #[test]
 fn a_stream_role_without_put_object_or_gone_cannot_write() {
     let mut inv = seed();
-    inv.roles.get_mut(FIREHOSE_ROLE).unwrap().inline_policies.insert(
-        "p".into(),
-        PolicyDocument::new(json!({"Statement": [{"Effect": "Allow",
+    inv.roles
+        .get_mut(FIREHOSE_ROLE)
+        .unwrap()
+        .inline_policies
+        .insert(
+            "p".into(),
+            PolicyDocument::new(json!({"Statement": [{"Effect": "Allow",
             "Action": "s3:PutObject", "Resource": "arn:aws:s3:::another-bucket/*"}]})),
-    );
+        );
     let messages = |inv: &Inventory, rule: &str| {
         audit(inv)
             .findings
@@ -327,7 +350,11 @@ fn a_stream_role_without_put_object_or_gone_cannot_write() {
     };
     let found = messages(&inv, rule::STREAM_CANNOT_WRITE);
     assert_eq!(found.len(), 1);
-    assert!(found[0].contains("do not allow s3:PutObject"), "{}", found[0]);
+    assert!(
+        found[0].contains("do not allow s3:PutObject"),
+        "{}",
+        found[0]
+    );
     inv.roles.remove(FIREHOSE_ROLE);
     inv.roles.remove(SES_ROLE);
     assert!(messages(&inv, rule::STREAM_CANNOT_WRITE)[0].contains("does not exist"));
@@ -346,7 +373,9 @@ fn trust_without_source_arn_is_low_and_without_both_is_high() {
         audit(inv)
             .findings
             .into_iter()
-            .filter(|f| f.rule == rule::TRUST_WITHOUT_CONDITION && f.address == "iam_role.ses-firehose-role")
+            .filter(|f| {
+                f.rule == rule::TRUST_WITHOUT_CONDITION && f.address == "iam_role.ses-firehose-role"
+            })
             .map(|f| f.severity)
             .collect::<Vec<_>>()
     };
@@ -360,6 +389,13 @@ fn trust_without_source_arn_is_low_and_without_both_is_high() {
 #[test]
 fn markdown_is_one_table_row_per_finding() {
     let md = render(&audit(&seed()), OutputFormat::Markdown);
-    assert!(md.contains("| Severity | Resource | Rule | Finding | Fix |"), "{md}");
-    assert_eq!(md.lines().filter(|l| l.starts_with("| high")).count(), 3, "{md}");
+    assert!(
+        md.contains("| Severity | Resource | Rule | Finding | Fix |"),
+        "{md}"
+    );
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| high")).count(),
+        3,
+        "{md}"
+    );
 }

@@ -372,9 +372,7 @@ pub async fn list_role_names(
 /// ARNs and tags, keyed by ARN: `GetAccountAuthorizationDetails` filtered to roles,
 /// 1,000 roles per call (IAM's largest page), instead of five calls or more per role.
 /// Descriptions are not in that answer and are left empty.
-pub async fn account_roles(
-    clients: &Clients,
-) -> Result<BTreeMap<String, Role>, AwsError> {
+pub async fn account_roles(clients: &Clients) -> Result<BTreeMap<String, Role>, AwsError> {
     const OP: &str = "GetAccountAuthorizationDetails";
     let mut roles = BTreeMap::new();
     let mut marker = None;
@@ -392,9 +390,12 @@ pub async fn account_roles(
             let (Some(name), Some(arn)) = (detail.role_name.clone(), detail.arn.clone()) else {
                 return Err(AwsError::local(SERVICE, OP, "a role without a name or ARN"));
             };
-            let trust = detail.assume_role_policy_document.as_deref().ok_or_else(|| {
-                AwsError::local(SERVICE, OP, format!("role {name} has no trust policy"))
-            })?;
+            let trust = detail
+                .assume_role_policy_document
+                .as_deref()
+                .ok_or_else(|| {
+                    AwsError::local(SERVICE, OP, format!("role {name} has no trust policy"))
+                })?;
             let mut inline_policies = BTreeMap::new();
             for policy in detail.role_policy_list.unwrap_or_default() {
                 if let (Some(policy_name), Some(document)) =

@@ -14,6 +14,8 @@ use crate::model::Model;
 use crate::spec::{self, LoadError};
 use crate::validate::{self, Inputs};
 
+mod audit;
+mod export;
 mod stack;
 mod status;
 
@@ -26,13 +28,15 @@ pub enum Outcome {
     ChangesPending,
     /// Exit 2: `status` found the account at risk.
     AtRisk,
+    /// Exit 2: `audit` reported findings.
+    Findings,
 }
 
 impl Outcome {
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Success => 0,
-            Outcome::ChangesPending | Outcome::AtRisk => 2,
+            Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings => 2,
         }
     }
 }
@@ -131,6 +135,23 @@ pub fn run(
             stderr,
         ),
         Command::Status { output } => status::status(*output, global, stdout),
+        Command::Audit { output } => audit::audit(*output, global, stdout),
+        Command::Export {
+            stack,
+            configuration_sets,
+            identities,
+            new_stack,
+        } => export::export(
+            &crate::inventory::Scope {
+                stack: stack.clone(),
+                configuration_sets: configuration_sets.clone(),
+                identities: identities.clone(),
+            },
+            new_stack.as_deref(),
+            global,
+            stdout,
+            stderr,
+        ),
         Command::Drift { spec, output } => {
             stack::drift(&spec.path(), *output, global, style, stdout, stderr)
         }
