@@ -57,7 +57,10 @@ async fn the_seed_setup_raises_every_finding_it_should() {
 
     let (code, text, _) = run(&emulator, dir.path(), &["audit"]);
     assert_eq!(code, 2);
-    assert!(text.contains("7 findings: 3 high, 1 medium, 3 low."), "{text}");
+    assert!(
+        text.contains("7 findings: 3 high, 1 medium, 3 low."),
+        "{text}"
+    );
     assert!(text.contains("fix: "), "{text}");
     let (code, markdown, _) = run(&emulator, dir.path(), &["audit", "--output", "markdown"]);
     assert_eq!(code, 2);
@@ -81,9 +84,11 @@ async fn audit_reads_only_and_findings_name_the_spec_change_after_adoption() {
         .requests()
         .into_iter()
         .filter(|(_, op)| {
-            ["Create", "Put", "Update", "Delete", "Tag", "Untag", "Attach"]
-                .iter()
-                .any(|w| op.starts_with(w))
+            [
+                "Create", "Put", "Update", "Delete", "Tag", "Untag", "Attach",
+            ]
+            .iter()
+            .any(|w| op.starts_with(w))
         })
         .collect();
     assert_eq!(writes, Vec::<(String, String)>::new());

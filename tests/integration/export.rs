@@ -44,7 +44,10 @@ async fn the_seed_setup_round_trips_through_export_and_adopt() {
         spec.contains("arn: \"arn:aws:iam::${account_id}:role/ses-firehose-history\""),
         "{spec}"
     );
-    assert!(spec.contains("name: \"ses-history-${account_id}-${region}\""), "{spec}");
+    assert!(
+        spec.contains("name: \"ses-history-${account_id}-${region}\""),
+        "{spec}"
+    );
     std::fs::write(dir.path().join("sesinfra.yaml"), &spec).unwrap();
 
     let (code, plan, stderr) = run(
@@ -115,9 +118,18 @@ async fn every_example_stack_round_trips_through_export() {
         let (code, out, err) = run(
             &emulator,
             dir.path(),
-            &["plan", "--adopt", "--detailed-exitcode", "--region", &region],
+            &[
+                "plan",
+                "--adopt",
+                "--detailed-exitcode",
+                "--region",
+                &region,
+            ],
         );
-        assert_eq!(code, 0, "{path}: the export plans changes:\n{out}\n{err}\n{exported}");
+        assert_eq!(
+            code, 0,
+            "{path}: the export plans changes:\n{out}\n{err}\n{exported}"
+        );
         let (code, out, err) = run(
             &emulator,
             dir.path(),
