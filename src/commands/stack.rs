@@ -338,7 +338,7 @@ pub fn apply(
             &session.env,
             |label, ok| progress.event(label, ok),
         )
-        .await;
+        .await?;
         progress.finish();
         writeln!(stdout)?;
         for label in &report.done {

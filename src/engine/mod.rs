@@ -12,7 +12,7 @@ pub mod planfile;
 use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
 use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
 
 pub use observe::{Clash, Observed};
@@ -46,6 +46,33 @@ pub enum EngineError {
         region: String,
         tag: &'static str,
     },
+    #[error(
+        "internal error: the plan asks to {} {address}, which sesinfra never does; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)",
+        action.as_str()
+    )]
+    UnsupportedChange { address: Address, action: Action },
+    #[error(
+        "internal error: the plan changes {address} but the {side} state has no such resource; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)"
+    )]
+    PlanWithoutState { address: Address, side: Side },
+}
+
+/// Which state a change is carried out from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// What AWS has (the plan's `before`).
+    Observed,
+    /// What the spec wants (the plan's `after`).
+    Desired,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Observed => "observed",
+            Side::Desired => "desired",
+        })
+    }
 }
 
 /// The model with every KMS alias ARN of a managed bucket replaced by the ARN of the
@@ -138,7 +165,7 @@ pub async fn prepare(
             .or_insert_with(|| IdentityAttributes::aws_defaults(name));
     }
     let desired = if destroy {
-        destroyed(&full)
+        destroyed(&full, &observed.state)
     } else {
         full.clone()
     };
@@ -154,7 +181,9 @@ pub async fn prepare(
     }
     let mut plan = plan::diff(&model.stack, &desired, &observed.state);
     if destroy {
-        add_bucket_deletes(session, model, &full, &observed, &mut plan).await?;
+        let (deletes, kept) = bucket_deletes(session, model, &full, &observed).await?;
+        plan = plan.into_destroy(deletes);
+        plan.diagnostics.extend(kept);
     }
     // `account:` left the spec (or the stack is destroyed): its marker goes with the
     // sets' tags, and the account settings stay as they are. Say so.
@@ -164,11 +193,7 @@ pub async fn prepare(
         .values()
         .any(|s| s.tags.get(ACCOUNT_OWNER_TAG) == Some(&model.stack));
     if desired.account.is_none() && marked {
-        plan.diagnostics.push(plan::PlanDiagnostic {
-            severity: "warning".to_owned(),
-            address: "account".to_owned(),
-            message: plan::ACCOUNT_RELEASED.to_owned(),
-        });
+        plan.diagnostics.push(PlanDiagnostic::account_released());
     }
     Ok(Prepared {
         desired,
@@ -177,25 +202,33 @@ pub async fn prepare(
     })
 }
 
-fn destroyed(full: &Desired) -> Desired {
+/// What a destroyed stack leaves: the identities it manages, back to AWS's defaults
+/// (only those that exist: identities are never created), and its buckets, which the
+/// generic diff never deletes (see `bucket_deletes`).
+fn destroyed(full: &Desired, observed: &Desired) -> Desired {
     let mut d = Desired::default();
-    for name in full.identities.keys() {
+    for name in full
+        .identities
+        .keys()
+        .filter(|n| observed.identities.contains_key(*n))
+    {
         d.identities
             .insert(name.clone(), IdentityAttributes::aws_defaults(name));
     }
-    // Buckets are kept out of the generic diff (it never deletes them); see below.
     d.buckets = full.buckets.clone();
     d
 }
 
-async fn add_bucket_deletes(
+/// The buckets `destroy` deletes (`deletion_policy: delete` and empty), and a
+/// diagnostic for each such bucket kept because it holds objects.
+async fn bucket_deletes(
     session: &Session,
     model: &Model,
     full: &Desired,
     observed: &Observed,
-    plan: &mut Plan,
-) -> Result<(), EngineError> {
-    let mut changes = std::mem::take(&mut plan.changes);
+) -> Result<(Vec<Change>, Vec<PlanDiagnostic>), EngineError> {
+    let mut deletes = Vec::new();
+    let mut kept = Vec::new();
     for (logical, bucket) in &full.buckets {
         let deletable = model
             .buckets
@@ -205,20 +238,17 @@ async fn add_bucket_deletes(
             continue;
         }
         if !aws::s3::bucket_is_empty(&session.clients, &bucket.name).await? {
-            tracing::warn!(bucket = %bucket.name, "not deleted: the bucket is not empty");
+            kept.push(PlanDiagnostic::bucket_not_empty(logical, &bucket.name));
             continue;
         }
-        changes.push(crate::plan::Change {
-            address: format!("bucket.{logical}"),
-            kind: "bucket".to_owned(),
-            name: logical.clone(),
-            action: crate::plan::Action::Delete,
+        deletes.push(Change {
+            address: Address::Bucket(logical.clone()),
+            action: Action::Delete,
+            reason: Reason::Destroy,
             fields: Vec::new(),
-            reason: None,
         });
     }
-    *plan = Plan::new(&plan.stack, changes);
-    Ok(())
+    Ok((deletes, kept))
 }
 
 #[cfg(test)]
