@@ -1,12 +1,18 @@
 //! Plans for people and machines: `text` (like `terraform plan`, colours only on a
 //! terminal), `markdown` (for a pull-request comment or a CI step summary) and `json`
-//! (contract §4). Each writes into any `io::Write`, so tests compare whole outputs.
+//! (contract §4); the same plan worded as drift (`drift_text`, `drift_markdown`); and
+//! apply's report (`apply_report`). Each writes into any `io::Write`, so tests compare
+//! whole outputs. Reasons and diagnostics are data of the plan; only their human
+//! wording of reasons lives here.
 
 use std::io::{self, Write};
 
 use serde_json::Value;
 
+use crate::aws::AwsError;
+use crate::cli::OutputFormat;
 use crate::plan::{Action, Change, FieldChange, Plan, Reason, ResourceKind, Severity};
+use crate::schedule::Report;
 
 use crate::textdiff::{self, Shown, Tag};
 
@@ -449,6 +455,53 @@ fn escape_cell(text: &str) -> String {
 pub fn json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, plan)?;
     writeln!(out)
+}
+
+/// The plan in `format`.
+pub fn plan(plan: &Plan, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => text(plan, color, out),
+        OutputFormat::Json => json(plan, out),
+        OutputFormat::Markdown => markdown(plan, out),
+    }
+}
+
+/// The plan worded as drift in `format` (JSON: the same document as `plan`).
+pub fn drift(
+    plan: &Plan,
+    format: OutputFormat,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => drift_text(plan, color, out),
+        OutputFormat::Json => json(plan, out),
+        OutputFormat::Markdown => drift_markdown(plan, out),
+    }
+}
+
+/// What apply did: each step done, failed (with AWS's error and what to do about it)
+/// or not started, then the totals when everything succeeded.
+pub fn apply_report(report: &Report<AwsError>, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    for label in &report.done {
+        writeln!(out, "done:    {label}")?;
+    }
+    for (label, error) in &report.failed {
+        writeln!(out, "FAILED:  {label}: {error}")?;
+    }
+    for label in &report.skipped {
+        writeln!(out, "skipped: {label}")?;
+    }
+    if report.succeeded() {
+        let s = &plan.summary;
+        writeln!(
+            out,
+            "\nApply complete: {} created, {} updated, {} replaced, {} deleted.",
+            s.create, s.update, s.replace, s.delete
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

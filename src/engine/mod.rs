@@ -1,9 +1,12 @@
 //! The engine: from a validated spec to a plan, and from a plan to AWS.
 //!
-//! `prepare` connects, learns the account id, re-validates the spec with it (so
-//! `${account_id}` is real), resolves what only the account can tell (KMS aliases),
-//! derives the desired resources, reads what AWS has, and diffs. `execute::apply` carries a plan out. The saved plan file (`planfile`) lets
-//! `apply PLANFILE` do exactly what was reviewed, or refuse if AWS moved.
+//! `open` connects and learns who we are; `model_with_account` validates the spec again
+//! with the account id (so `${account_id}` is real); `prepare` resolves what only the
+//! account can tell (KMS aliases), derives the desired resources, reads what AWS has,
+//! and diffs; `refuse_clashes` and `require_identities` stop a plan that would touch
+//! what the stack does not own or what does not exist. `execute::apply` carries a plan
+//! out. The saved plan file (`planfile`) lets `apply PLANFILE` do exactly what was
+//! reviewed, or refuse if AWS moved.
 
 pub mod execute;
 pub mod observe;
@@ -16,6 +19,12 @@ use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
 use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
 
 pub use observe::{Clash, Observed};
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::spec::LoadError;
+use crate::validate::{self, Inputs};
 
 /// A connection to the account and region a stack lives in.
 pub struct Session {
@@ -46,6 +55,13 @@ pub enum EngineError {
         region: String,
         tag: &'static str,
     },
+    #[error("{}", clashes_message(stack, clashes))]
+    Clashes { stack: String, clashes: Vec<Clash> },
+    #[error(
+        "these identities do not exist in SES: {}. sesinfra manages settings of existing identities; create and verify them first (SES console or `aws sesv2 create-email-identity`).",
+        identities.join(", ")
+    )]
+    MissingIdentities { identities: Vec<String> },
     #[error(
         "internal error: the plan asks to {} {address}, which sesinfra never does; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)",
         action.as_str()
@@ -55,6 +71,23 @@ pub enum EngineError {
         "internal error: the plan changes {address} but the {side} state has no such resource; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)"
     )]
     PlanWithoutState { address: Address, side: Side },
+}
+
+/// The wording of `EngineError::Clashes`: each resource and who owns it, and how to
+/// take them over.
+fn clashes_message(stack: &str, clashes: &[Clash]) -> String {
+    let mut message = String::from("these resources exist but are not managed by this stack:\n");
+    for c in clashes {
+        match &c.owner {
+            Some(owner) => message.push_str(&format!("  {} (owned by stack {owner})\n", c.address)),
+            None => message.push_str(&format!("  {} (no sesinfra:stack tag)\n", c.address)),
+        }
+    }
+    message.push_str(&format!(
+        "sesinfra never changes resources it does not own. To take them over into stack {stack}, \
+         run `sesinfra apply --adopt` (preview with `sesinfra plan --adopt`); otherwise rename them in the spec."
+    ));
+    message
 }
 
 /// Which state a change is carried out from.
@@ -137,6 +170,81 @@ pub async fn open(
         },
         clients,
     })
+}
+
+/// A spec as read once by a command, and the `--var` values it is interpolated with.
+#[derive(Debug, Clone)]
+pub struct SpecSource {
+    pub file: String,
+    pub text: String,
+    pub vars: BTreeMap<String, String>,
+}
+
+/// The model validated with the account's values, and the `${env.NAME}` values it
+/// used (a saved plan records them, so applying it derives the same state).
+pub struct OnlineModel {
+    pub model: Model,
+    pub env_used: BTreeMap<String, String>,
+}
+
+/// Validates `source` again now that the account id and region are known, so
+/// `${account_id}` is real. `lookup` answers `${env.NAME}` (the process environment,
+/// or a saved plan's record). A spec with errors is `LoadError::Invalid` with its
+/// diagnostics.
+pub fn model_with_account(
+    source: &SpecSource,
+    env: &Environment,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<OnlineModel, LoadError> {
+    let used = RefCell::new(BTreeMap::new());
+    let recording = |name: &str| {
+        let value = lookup(name);
+        if let Some(v) = &value {
+            used.borrow_mut().insert(name.to_owned(), v.clone());
+        }
+        value
+    };
+    let file = crate::spec::parse(source.file.clone(), source.text.clone())?;
+    let validated = validate::validate(
+        file,
+        &Inputs {
+            region: Some(env.region.clone()),
+            account_id: Some(env.account_id.clone()),
+            vars: source.vars.clone(),
+            env: &recording,
+        },
+    );
+    match validated.model {
+        Some(model) if !validated.diagnostics.has_errors() => Ok(OnlineModel {
+            model,
+            env_used: used.into_inner(),
+        }),
+        _ => Err(LoadError::Invalid(Box::new(validated.diagnostics))),
+    }
+}
+
+/// Refuses to go on when resources the spec would manage belong to someone else,
+/// unless they are to be adopted.
+pub fn refuse_clashes(prepared: &Prepared, stack: &str, adopt: bool) -> Result<(), EngineError> {
+    let clashes = &prepared.observed.clashes;
+    if clashes.is_empty() || adopt {
+        return Ok(());
+    }
+    Err(EngineError::Clashes {
+        stack: stack.to_owned(),
+        clashes: clashes.clone(),
+    })
+}
+
+/// Refuses a plan for identities that do not exist: sesinfra manages the settings of
+/// identities verified outside it, and never creates one.
+pub fn require_identities(prepared: &Prepared) -> Result<(), EngineError> {
+    let identities = observe::missing_identities(&prepared.desired, &prepared.observed);
+    if identities.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::MissingIdentities { identities })
+    }
 }
 
 /// Everything a plan was computed from.
