@@ -80,7 +80,6 @@ fn shown_fields(change: &Change) -> Vec<FieldChange> {
 /// How a diagnostic's severity is labelled for people, and its colour on a terminal.
 fn severity_label(severity: Severity) -> (&'static str, &'static str) {
     match severity {
-        Severity::Error => ("Error", RED),
         Severity::Warning => ("Warning", YELLOW),
         Severity::Security => ("Security", "\x1b[1;31m"),
     }

@@ -70,19 +70,6 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::MissingInAws => "missing_in_aws",
-            Reason::Differs => "differs",
-            Reason::NotInSpec => "not_in_spec",
-            Reason::CannotUpdateInPlace => "cannot_update_in_place",
-            Reason::OutsideStackPath => "outside_stack_path",
-            Reason::CreatingFailed => "creating_failed",
-            Reason::DeletingFailed => "deleting_failed",
-            Reason::Destroy => "destroy",
-        }
-    }
-
     /// Whether the action alone says it (a create because AWS lacks it, ...), so a
     /// human rendering need not repeat it.
     pub fn is_implied_by(self, action: Action) -> bool {
@@ -753,7 +740,6 @@ mod tests {
             (Reason::Destroy, "destroy"),
         ] {
             assert_eq!(serde_json::to_value(reason).unwrap(), json!(code));
-            assert_eq!(reason.as_str(), code);
         }
         let mut want = set("Main");
         want.sending_enabled = false;
