@@ -36,7 +36,7 @@ pub fn plan(
         if let Some(out) = req.out {
             PlanFile::new(
                 &source,
-                &online.online,
+                &online.online.env_used,
                 &online.session.env,
                 req.adopt,
                 prepared,

@@ -12,19 +12,18 @@ pub mod execute;
 pub mod observe;
 pub mod planfile;
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
 use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
 use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
 use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
-
-pub use observe::{Clash, Observed};
-
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use crate::spec::LoadError;
 use crate::validate::{self, Inputs};
+
+pub use observe::{Clash, Observed};
 
 /// A connection to the account and region a stack lives in.
 pub struct Session {
@@ -362,6 +361,32 @@ async fn bucket_deletes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clash_names_each_resource_its_owner_and_the_way_out() {
+        let err = EngineError::Clashes {
+            stack: "mail".into(),
+            clashes: vec![
+                Clash {
+                    address: Address::ConfigurationSet("Main".into()),
+                    owner: None,
+                },
+                Clash {
+                    address: Address::Identity("example.com".into()),
+                    owner: Some("other".into()),
+                },
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "these resources exist but are not managed by this stack:\n  \
+             configuration_set.Main (no sesinfra:stack tag)\n  \
+             identity.example.com (owned by stack other)\n\
+             sesinfra never changes resources it does not own. To take them over into stack \
+             mail, run `sesinfra apply --adopt` (preview with `sesinfra plan --adopt`); \
+             otherwise rename them in the spec."
+        );
+    }
 
     #[test]
     fn alias_arns_are_told_from_key_arns() {

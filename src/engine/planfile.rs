@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{OnlineModel, Prepared, SpecSource};
+use super::{Prepared, SpecSource};
 use crate::desired::{Desired, Environment, fnv1a};
 use crate::plan::{self, Plan};
 
@@ -71,10 +71,11 @@ pub fn fingerprint(observed: &Desired) -> String {
 }
 
 impl PlanFile {
-    /// The saved form of `prepared`, made from `source` in `env`.
+    /// The saved form of `prepared`, made from `source` (interpolated with the
+    /// `${env.NAME}` values `env_used`) in `env`.
     pub fn new(
         source: &SpecSource,
-        online: &OnlineModel,
+        env_used: &BTreeMap<String, String>,
         env: &Environment,
         adopt: bool,
         prepared: &Prepared,
@@ -85,7 +86,7 @@ impl PlanFile {
             spec_file: source.file.clone(),
             spec_text: source.text.clone(),
             vars: source.vars.clone(),
-            env: online.env_used.clone(),
+            env: env_used.clone(),
             account_id: env.account_id.clone(),
             region: env.region.clone(),
             destroy: false,
@@ -160,6 +161,59 @@ impl PlanFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Observed;
+    use crate::resources::ConfigurationSet;
+
+    fn prepared(with_set: bool) -> Prepared {
+        let mut observed = Observed::default();
+        if with_set {
+            observed
+                .state
+                .configuration_sets
+                .insert("Main".into(), ConfigurationSet::with_defaults("Main"));
+        }
+        let desired = Desired::default();
+        let plan = plan::diff("s", &desired, &observed.state);
+        Prepared {
+            desired,
+            observed,
+            plan,
+        }
+    }
+
+    fn env(account_id: &str) -> Environment {
+        Environment {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account_id: account_id.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_is_refused_in_another_account_or_once_aws_moved() {
+        let source = SpecSource {
+            file: "sesinfra.yaml".into(),
+            text: "version: 1\n".into(),
+            vars: BTreeMap::new(),
+        };
+        let saved = PlanFile::new(
+            &source,
+            &BTreeMap::new(),
+            &env("111"),
+            false,
+            &prepared(true),
+        );
+        assert!(saved.verify(&env("111"), &prepared(true)).is_ok());
+        assert!(matches!(
+            saved.verify(&env("222"), &prepared(true)),
+            Err(PlanFileError::OtherAccount { .. })
+        ));
+        assert!(matches!(
+            saved.verify(&env("111"), &prepared(false)),
+            Err(PlanFileError::Stale)
+        ));
+        assert_eq!(saved.source().text, source.text);
+    }
 
     #[test]
     fn a_plan_file_of_another_format_says_to_plan_again() {
