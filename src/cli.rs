@@ -177,12 +177,10 @@ pub struct SpecArg {
 impl GlobalArgs {
     /// AWS settings from the flags and the environment (the spec's region, when it has
     /// one, wins later). Errors name the bad rate and what is valid.
-    pub fn aws_settings(&self) -> Result<crate::aws::AwsSettings, String> {
+    pub fn aws_settings(&self) -> Result<crate::aws::AwsSettings, crate::aws::limit::RateError> {
         let mut rates = crate::aws::limit::Rates::from_env(std::env::vars())?;
         for (service, rate) in &self.rates {
-            rates
-                .set(service, rate)
-                .map_err(|e| format!("--rate {service}={rate}: {e}"))?;
+            rates.set(&format!("--rate {service}={rate}"), service, rate)?;
         }
         Ok(crate::aws::AwsSettings {
             region: self.region.clone(),

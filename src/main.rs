@@ -7,32 +7,35 @@ use std::process::ExitCode;
 use clap::Parser;
 use sesinfra::cli::Cli;
 use sesinfra::commands::{self, Style};
+use sesinfra::error;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            // Usage errors exit 1, not clap's 2: 2 means "changes pending" here.
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            return ExitCode::from(error::usage_exit_code(&e));
         }
     };
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let stderr_terminal = std::io::stderr().is_terminal();
+    let color = !cli.global.no_color && !no_color_env && stderr_terminal;
     let style = Style {
-        color: !cli.global.no_color && !no_color_env && std::io::stderr().is_terminal(),
+        color,
+        stdout_color: color && std::io::stdout().is_terminal(),
         quiet: cli.global.quiet,
+        progress: stderr_terminal && !cli.global.quiet,
+        interactive: std::io::stdin().is_terminal(),
     };
     init_logging(cli.global.verbose, cli.global.quiet, style.color);
 
     let result = commands::run(cli, style, &mut std::io::stdout(), &mut std::io::stderr());
-    match result {
-        Ok(outcome) => ExitCode::from(outcome.exit_code()),
-        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+    if let Err(e) = &result
+        && !e.is_broken_pipe()
+    {
+        eprintln!("error: {e}");
     }
+    ExitCode::from(error::exit_code(&result))
 }
 
 fn init_logging(verbose: u8, quiet: bool, color: bool) {

@@ -1,18 +1,25 @@
 //! Plans for people and machines: `text` (like `terraform plan`, colours only on a
 //! terminal), `markdown` (for a pull-request comment or a CI step summary) and `json`
-//! (contract §4). Each writes into any `io::Write`, so tests compare whole outputs.
+//! (contract §4); the same plan worded as drift (`drift_text`, `drift_markdown`); and
+//! apply's report (`apply_report`). Each writes into any `io::Write`, so tests compare
+//! whole outputs. Reasons and diagnostics are data of the plan; only their human
+//! wording of reasons lives here.
 
 use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::plan::{Action, Change, FieldChange, Plan};
+use crate::aws::AwsError;
+use crate::cli::OutputFormat;
+use crate::plan::{Action, Change, FieldChange, Plan, Reason, ResourceKind, Severity};
+use crate::schedule::Report;
 
 use crate::textdiff::{self, Shown, Tag};
 
 const RESET: &str = "\x1b[0m";
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
 
 /// Values with more lines than this go into a `<details>` block in markdown.
 const DETAILS_LINES: usize = 10;
@@ -25,7 +32,7 @@ fn symbol(action: Action) -> (&'static str, &'static str) {
     // (symbol, ANSI colour)
     match action {
         Action::Create => ("+", GREEN),
-        Action::Update => ("~", "\x1b[33m"),
+        Action::Update => ("~", YELLOW),
         Action::Replace => ("-/+", "\x1b[35m"),
         Action::Delete => ("-", RED),
     }
@@ -55,7 +62,7 @@ fn show_at(path: &str, value: &Value) -> String {
 /// simply not a change), so a reader sees that they follow the account's settings.
 fn shown_fields(change: &Change) -> Vec<FieldChange> {
     let mut fields = change.fields.clone();
-    if change.action == Action::Create && change.kind == "configuration_set" {
+    if change.action == Action::Create && change.address.kind() == ResourceKind::ConfigurationSet {
         for path in crate::plan::ACCOUNT_DEFAULT_FIELDS {
             if !fields.iter().any(|f| f.path == path) {
                 fields.push(FieldChange {
@@ -70,16 +77,65 @@ fn shown_fields(change: &Change) -> Vec<FieldChange> {
     fields
 }
 
-/// The plan's diagnostics (contract §7) as lines after the changes.
-fn write_notes(plan: &Plan, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
+/// How a diagnostic's severity is labelled for people, and its colour on a terminal.
+fn severity_label(severity: Severity) -> (&'static str, &'static str) {
+    match severity {
+        Severity::Warning => ("Warning", YELLOW),
+        Severity::Security => ("Security", "\x1b[1;31m"),
+    }
+}
+
+/// The plan's diagnostics (contract §7) after the changes, one paragraph each, with
+/// the same message the JSON document carries.
+fn write_diagnostics(plan: &Plan, out: &mut dyn Write, format: Human) -> io::Result<()> {
     for d in &plan.diagnostics {
-        if markdown {
-            writeln!(out, "\n> **{}** ({}): {}", d.address, d.severity, d.message)?;
-        } else {
-            writeln!(out, "\nNote ({}): {}", d.severity, d.message)?;
+        let (label, ansi) = severity_label(d.severity);
+        match format {
+            Human::Markdown => writeln!(out, "\n> **{label}** (`{}`): {}", d.address, d.message)?,
+            Human::Text { color: true } => {
+                writeln!(out, "\n{ansi}{label}{RESET} ({}): {}", d.address, d.message)?
+            }
+            Human::Text { color: false } => {
+                writeln!(out, "\n{label} ({}): {}", d.address, d.message)?
+            }
         }
     }
     Ok(())
+}
+
+/// A human rendering.
+#[derive(Clone, Copy)]
+enum Human {
+    Text { color: bool },
+    Markdown,
+}
+
+/// A change's reason in words, when the action alone does not say it.
+fn reason_words(change: &Change) -> Option<String> {
+    if change.reason.is_implied_by(change.action) {
+        return None;
+    }
+    Some(match change.reason {
+        Reason::MissingInAws => "missing in AWS".to_owned(),
+        Reason::Differs => "AWS differs from the spec".to_owned(),
+        Reason::NotInSpec => "not in the spec: back to AWS's defaults".to_owned(),
+        Reason::CannotUpdateInPlace => {
+            format!(
+                "{} cannot be changed in place",
+                change.replace_fields().join(", ")
+            )
+        }
+        Reason::OutsideStackPath => "not under the stack's IAM path, and IAM cannot move a role: \
+                                     it is deleted and created again"
+            .to_owned(),
+        Reason::CreatingFailed => "Firehose failed to create it (CREATING_FAILED); it is \
+                                   deleted and created again"
+            .to_owned(),
+        Reason::DeletingFailed => "a deletion failed (DELETING_FAILED); it is deleted by force \
+                                   and created again"
+            .to_owned(),
+        Reason::Destroy => "destroy: back to AWS's defaults".to_owned(),
+    })
 }
 
 /// Whether a field's values are shown as indented JSON over several lines (policy
@@ -163,7 +219,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
             "No changes: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return write_notes(plan, out, false);
+        return write_diagnostics(plan, out, Human::Text { color });
     }
     writeln!(
         out,
@@ -174,8 +230,8 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         let (sym, ansi) = symbol(change.action);
         let (on, off) = if color { (ansi, RESET) } else { ("", "") };
         write!(out, "  {on}{sym}{off} {}", change.address)?;
-        if let Some(reason) = &change.reason {
-            write!(out, " ({})", reason_text(reason))?;
+        if let Some(words) = reason_words(change) {
+            write!(out, " ({words})")?;
         }
         writeln!(out)?;
         if change.action == Action::Delete {
@@ -210,20 +266,7 @@ pub fn text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "\nPlan: {}.", summary_line(plan))?;
-    write_notes(plan, out, false)
-}
-
-/// A reason code of the plan in words, for people; codes without words as they are.
-fn reason_text(reason: &str) -> String {
-    match reason {
-        "creating_failed" => "creating_failed: Firehose failed to create it (CREATING_FAILED); \
-                              it is deleted and created again"
-            .to_owned(),
-        "deleting_failed" => "deleting_failed: a deletion failed (DELETING_FAILED); it is \
-                              deleted by force and created again"
-            .to_owned(),
-        other => other.to_owned(),
-    }
+    write_diagnostics(plan, out, Human::Text { color })
 }
 
 /// A fenced code block whose fence no line of `body` can close.
@@ -318,7 +361,7 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra plan for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No changes: AWS matches the spec.")?;
-        return write_notes(plan, out, true);
+        return write_diagnostics(plan, out, Human::Markdown);
     }
     writeln!(out, "**{}**\n", summary_line(plan))?;
     writeln!(out, "| action | resource | changed fields |")?;
@@ -379,12 +422,12 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         };
         md_table(
             out,
-            &format!("<code>{}</code>", html_escape(&change.address)),
+            &format!("<code>{}</code>", html_escape(&change.address.to_string())),
             header,
             &rows,
         )?;
         for f in structured {
-            let title = md_title(&change.address, &f.path);
+            let title = md_title(&change.address.to_string(), &f.path);
             if create {
                 let body = format!("{}\n", pretty(&f.after));
                 md_block(out, &title, "json", &body, body.lines().count())?;
@@ -393,12 +436,12 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    write_notes(plan, out, true)
+    write_diagnostics(plan, out, Human::Markdown)
 }
 
 fn md_action(change: &Change) -> String {
-    match &change.reason {
-        Some(reason) => format!("{} ({})", change.action.as_str(), reason_text(reason)),
+    match reason_words(change) {
+        Some(words) => format!("{} ({words})", change.action.as_str()),
         None => change.action.as_str().to_owned(),
     }
 }
@@ -413,6 +456,53 @@ pub fn json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// The plan in `format`.
+pub fn plan(plan: &Plan, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => text(plan, color, out),
+        OutputFormat::Json => json(plan, out),
+        OutputFormat::Markdown => markdown(plan, out),
+    }
+}
+
+/// The plan worded as drift in `format` (JSON: the same document as `plan`).
+pub fn drift(
+    plan: &Plan,
+    format: OutputFormat,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => drift_text(plan, color, out),
+        OutputFormat::Json => json(plan, out),
+        OutputFormat::Markdown => drift_markdown(plan, out),
+    }
+}
+
+/// What apply did: each step done, failed (with AWS's error and what to do about it)
+/// or not started, then the totals when everything succeeded.
+pub fn apply_report(report: &Report<AwsError>, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    for label in &report.done {
+        writeln!(out, "done:    {label}")?;
+    }
+    for (label, error) in &report.failed {
+        writeln!(out, "FAILED:  {label}: {error}")?;
+    }
+    for label in &report.skipped {
+        writeln!(out, "skipped: {label}")?;
+    }
+    if report.succeeded() {
+        let s = &plan.summary;
+        writeln!(
+            out,
+            "\nApply complete: {} created, {} updated, {} replaced, {} deleted.",
+            s.create, s.update, s.replace, s.delete
+        )?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,40 +514,34 @@ mod tests {
             "mail-prod",
             vec![
                 Change {
-                    address: "configuration_set.New".into(),
-                    kind: "configuration_set".into(),
-                    name: "New".into(),
+                    address: crate::plan::Address::parse("configuration_set.New").unwrap(),
                     action: Action::Create,
                     fields: vec![FieldChange {
                         path: "sending_enabled".into(),
                         before: Value::Null,
                         after: json!(true),
                     }],
-                    reason: None,
+                    reason: Reason::MissingInAws,
                 },
                 Change {
-                    address: "configuration_set.ConfigSet".into(),
-                    kind: "configuration_set".into(),
-                    name: "ConfigSet".into(),
+                    address: crate::plan::Address::parse("configuration_set.ConfigSet").unwrap(),
                     action: Action::Update,
                     fields: vec![FieldChange {
                         path: "delivery.tls_policy".into(),
                         before: json!("OPTIONAL"),
                         after: json!("REQUIRE"),
                     }],
-                    reason: None,
+                    reason: Reason::Differs,
                 },
                 Change {
-                    address: "event_destination.Old.d".into(),
-                    kind: "event_destination".into(),
-                    name: "Old.d".into(),
+                    address: crate::plan::Address::parse("event_destination.Old.d").unwrap(),
                     action: Action::Delete,
                     fields: vec![FieldChange {
                         path: "enabled".into(),
                         before: json!(true),
                         after: Value::Null,
                     }],
-                    reason: None,
+                    reason: Reason::NotInSpec,
                 },
             ],
         )
@@ -496,37 +580,40 @@ mod tests {
         let mut plan = Plan::new(
             "s",
             vec![Change {
-                address: "configuration_set.Main".into(),
-                kind: "configuration_set".into(),
-                name: "Main".into(),
+                address: crate::plan::Address::parse("configuration_set.Main").unwrap(),
                 action: Action::Update,
                 fields: vec![FieldChange {
                     path: "suppression.reasons".into(),
                     before: serde_json::json!(["BOUNCE"]),
                     after: Value::Null,
                 }],
-                reason: None,
+                reason: Reason::Differs,
             }],
         );
-        plan.diagnostics.push(crate::plan::PlanDiagnostic {
-            severity: "warning".into(),
-            address: "account".into(),
-            message: crate::plan::ACCOUNT_RELEASED.into(),
-        });
+        plan.diagnostics
+            .push(crate::plan::PlanDiagnostic::account_released());
         let out = render(|o| text(&plan, false, o));
         assert!(
             out.contains("suppression.reasons: [\"BOUNCE\"] -> (account default)"),
             "{out}"
         );
-        assert!(out.contains(crate::plan::ACCOUNT_RELEASED), "{out}");
+        let released = crate::plan::PlanDiagnostic::account_released().message;
+        assert!(
+            out.contains(&format!("\nWarning (account): {released}\n")),
+            "{out}"
+        );
         let md = render(|o| markdown(&plan, o));
         assert!(md.contains("`(account default)`"), "{md}");
-        assert!(md.contains(crate::plan::ACCOUNT_RELEASED), "{md}");
+        assert!(
+            md.contains(&format!("\n> **Warning** (`account`): {released}\n")),
+            "{md}"
+        );
         let drift = render(|o| drift_text(&plan, false, o));
         assert!(drift.contains("expected (account default)"), "{drift}");
         let doc: Value = serde_json::from_str(&render(|o| json(&plan, o))).unwrap();
         assert_eq!(doc["changes"][0]["fields"][0]["after"], Value::Null);
         assert_eq!(doc["diagnostics"][0]["address"], "account");
+        assert_eq!(doc["diagnostics"][0]["message"], released.as_str());
     }
 
     #[test]
@@ -564,85 +651,19 @@ mod tests {
     }
 }
 
-/// A warning about a drifted resource beyond its field values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    pub address: String,
-    pub message: String,
-}
-
-/// Alerts for drift that weakens security: a role's trust policy that lost conditions
-/// (anyone the principal serves could assume it), or permissions edited by hand.
-pub fn security_alerts(plan: &Plan) -> Vec<Alert> {
-    let mut alerts = Vec::new();
-    for change in plan.changes.iter().filter(|c| c.kind == "iam_role") {
-        for f in &change.fields {
-            if f.path == "trust_policy" {
-                let expected = condition_keys(&f.after);
-                let found = condition_keys(&f.before);
-                let missing: Vec<&String> =
-                    expected.iter().filter(|k| !found.contains(*k)).collect();
-                if !missing.is_empty() {
-                    alerts.push(Alert {
-                        address: change.address.clone(),
-                        message: format!(
-                            "SECURITY REGRESSION: the trust policy lost its condition(s) on {}; \
-                             the role can be assumed beyond the configuration sets/account it is meant for",
-                            missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                    });
-                }
-            } else if f.path == "attached_policies" {
-                let after: Vec<&Value> = f.after.as_array().into_iter().flatten().collect();
-                let added: Vec<&str> = f
-                    .before
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| !after.contains(p))
-                    .filter_map(Value::as_str)
-                    .collect();
-                if !added.is_empty() {
-                    alerts.push(Alert {
-                        address: change.address.clone(),
-                        message: format!(
-                            "SECURITY REGRESSION: managed policy {} attached outside sesinfra; \
-                             it may grant more than least privilege (apply detaches it)",
-                            added.join(", ")
-                        ),
-                    });
-                }
-            } else if f.path.starts_with("inline_policies.") && f.before != Value::Null {
-                alerts.push(Alert {
-                    address: change.address.clone(),
-                    message: format!("the permission policy {} was edited outside sesinfra; it may grant more than least privilege", &f.path["inline_policies.".len()..]),
-                });
-            }
-        }
-    }
-    alerts
-}
-
-/// Every condition key (lower-case) in a normalised policy document.
-fn condition_keys(policy: &Value) -> std::collections::BTreeSet<String> {
-    let mut keys = std::collections::BTreeSet::new();
-    for statement in policy["Statement"].as_array().into_iter().flatten() {
-        if let Some(ops) = statement["Condition"].as_object() {
-            for kv in ops.values() {
-                if let Some(kv) = kv.as_object() {
-                    keys.extend(kv.keys().map(|k| k.to_ascii_lowercase()));
-                }
-            }
-        }
-    }
-    keys
-}
-
+/// What a drifted resource's difference is. sesinfra keeps no history, so it cannot
+/// tell who changed what: it says how AWS differs from the spec, not who did it.
 fn drift_line(change: &Change) -> String {
-    match change.action {
-        Action::Create => "missing in AWS (deleted outside sesinfra)".to_owned(),
-        Action::Delete => "in AWS but not in the spec (added outside sesinfra)".to_owned(),
-        Action::Update | Action::Replace => "changed outside sesinfra".to_owned(),
+    let base = match change.action {
+        Action::Create => "missing in AWS",
+        Action::Delete => "in AWS but not in the spec",
+        Action::Update | Action::Replace => "AWS differs from the spec",
+    };
+    match reason_words(change) {
+        Some(words) if !matches!(change.reason, Reason::MissingInAws | Reason::Differs) => {
+            format!("{base} ({words})")
+        }
+        _ => base.to_owned(),
     }
 }
 
@@ -655,7 +676,7 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
             "No drift: AWS matches the spec of stack {}.",
             plan.stack
         )?;
-        return write_notes(plan, out, false);
+        return write_diagnostics(plan, out, Human::Text { color });
     }
     writeln!(
         out,
@@ -663,7 +684,6 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
         plan.stack,
         plan.changes.len()
     )?;
-    let alerts = security_alerts(plan);
     for change in &plan.changes {
         let (sym, ansi) = symbol(change.action);
         let (on, off) = if color { (ansi, RESET) } else { ("", "") };
@@ -693,28 +713,16 @@ pub fn drift_text(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<(
                 }
             }
         }
-        for alert in alerts.iter().filter(|a| a.address == change.address) {
-            let (on, off) = if color {
-                ("\x1b[1;31m", RESET)
-            } else {
-                ("", "")
-            };
-            writeln!(out, "      {on}! {}{off}", alert.message)?;
-        }
     }
     writeln!(out, "\n{DRIFT_FIX}")?;
-    write_notes(plan, out, false)
+    write_diagnostics(plan, out, Human::Text { color })
 }
 
 pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### sesinfra drift for `{}`\n", plan.stack)?;
     if plan.is_empty() {
         writeln!(out, "No drift: AWS matches the spec.")?;
-        return write_notes(plan, out, true);
-    }
-    let alerts = security_alerts(plan);
-    for alert in &alerts {
-        writeln!(out, "> **{}**: {}\n", alert.address, alert.message)?;
+        return write_diagnostics(plan, out, Human::Markdown);
     }
     writeln!(out, "| resource | drift | field | expected | found |")?;
     writeln!(out, "|---|---|---|---|---|")?;
@@ -766,19 +774,19 @@ pub fn drift_markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     for (change, f) in structured {
         md_value_diff(
             out,
-            &md_title(&change.address, &f.path),
+            &md_title(&change.address.to_string(), &f.path),
             &f.before,
             &f.after,
         )?;
     }
     writeln!(out, "\n{DRIFT_FIX}")?;
-    write_notes(plan, out, true)
+    write_diagnostics(plan, out, Human::Markdown)
 }
 
 #[cfg(test)]
 mod drift_tests {
     use super::*;
-    use crate::plan::FieldChange;
+    use crate::plan::{Address, FieldChange};
     use serde_json::json;
 
     fn trust(conditions: bool) -> Value {
@@ -794,69 +802,136 @@ mod drift_tests {
         Plan::new(
             "s",
             vec![Change {
-                address: "iam_role.s-ses-h".into(),
-                kind: "iam_role".into(),
-                name: "s-ses-h".into(),
+                address: Address::IamRole("s-ses-h".into()),
                 action: Action::Update,
                 fields: vec![FieldChange {
                     path: "trust_policy".into(),
                     before: trust(false),
                     after: trust(true),
                 }],
-                reason: None,
+                reason: Reason::Differs,
             }],
         )
     }
 
+    fn render(f: impl Fn(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
-    fn removed_trust_conditions_are_a_security_regression() {
-        let alerts = security_alerts(&drifted_role());
-        assert_eq!(alerts.len(), 1);
-        assert!(alerts[0].message.starts_with("SECURITY REGRESSION"));
+    fn a_security_diagnostic_reads_the_same_in_every_format() {
+        let plan = drifted_role();
+        let message = &plan.diagnostics[0].message;
+        let drift = render(|o| drift_text(&plan, false, o));
         assert!(
-            alerts[0]
-                .message
-                .contains("aws:sourceaccount, aws:sourcearn")
+            drift.ends_with(&format!("\nSecurity (iam_role.s-ses-h): {message}\n")),
+            "{drift}"
         );
-        let mut text = Vec::new();
-        drift_text(&drifted_role(), false, &mut text).unwrap();
-        let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("! SECURITY REGRESSION"), "{text}");
-        assert!(text.contains("sesinfra apply"), "{text}");
+        assert!(drift.contains("sesinfra apply"), "{drift}");
+        let md = render(|o| drift_markdown(&plan, o));
+        assert!(
+            md.contains(&format!(
+                "\n> **Security** (`iam_role.s-ses-h`): {message}\n"
+            )),
+            "{md}"
+        );
+        let doc: Value = serde_json::from_str(&render(|o| json(&plan, o))).unwrap();
+        assert_eq!(
+            doc["diagnostics"],
+            json!([{"severity": "security", "address": "iam_role.s-ses-h", "message": message}])
+        );
+        // The plan renderings print it too.
+        assert!(render(|o| text(&plan, false, o)).contains(message.as_str()));
+        assert!(render(|o| markdown(&plan, o)).contains(message.as_str()));
     }
 
     #[test]
-    fn a_tightened_trust_policy_is_not_an_alert() {
-        let mut plan = drifted_role();
-        let f = &mut plan.changes[0].fields[0];
-        std::mem::swap(&mut f.before, &mut f.after);
-        assert!(security_alerts(&plan).is_empty());
-    }
-
-    #[test]
-    fn drift_says_expected_and_found() {
+    fn drift_says_how_aws_differs_not_who_changed_it() {
         let plan = Plan::new(
             "s",
-            vec![Change {
-                address: "configuration_set.Main".into(),
-                kind: "configuration_set".into(),
-                name: "Main".into(),
-                action: Action::Update,
-                fields: vec![FieldChange {
-                    path: "sending_enabled".into(),
-                    before: json!(false),
-                    after: json!(true),
-                }],
-                reason: None,
-            }],
+            vec![
+                Change {
+                    address: Address::ConfigurationSet("Main".into()),
+                    action: Action::Update,
+                    fields: vec![FieldChange {
+                        path: "sending_enabled".into(),
+                        before: json!(false),
+                        after: json!(true),
+                    }],
+                    reason: Reason::Differs,
+                },
+                Change {
+                    address: Address::ConfigurationSet("Gone".into()),
+                    action: Action::Create,
+                    fields: Vec::new(),
+                    reason: Reason::MissingInAws,
+                },
+                Change {
+                    address: Address::ConfigurationSet("Extra".into()),
+                    action: Action::Delete,
+                    fields: Vec::new(),
+                    reason: Reason::NotInSpec,
+                },
+            ],
         );
-        let mut text = Vec::new();
-        drift_text(&plan, false, &mut text).unwrap();
-        let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("~ configuration_set.Main: changed outside sesinfra\n      sending_enabled: expected true, found false\n"), "{text}");
-        let mut md = Vec::new();
-        drift_markdown(&plan, &mut md).unwrap();
-        assert!(String::from_utf8(md).unwrap().contains("| `configuration_set.Main` | changed outside sesinfra | `sending_enabled` | `true` | `false` |"));
+        let text = render(|o| drift_text(&plan, false, o));
+        assert!(text.contains("~ configuration_set.Main: AWS differs from the spec\n      sending_enabled: expected true, found false\n"), "{text}");
+        assert!(
+            text.contains("+ configuration_set.Gone: missing in AWS\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- configuration_set.Extra: in AWS but not in the spec\n"),
+            "{text}"
+        );
+        assert!(!text.contains("outside sesinfra"), "{text}");
+        let md = render(|o| drift_markdown(&plan, o));
+        assert!(md.contains("| `configuration_set.Main` | AWS differs from the spec | `sending_enabled` | `true` | `false` |"), "{md}");
+    }
+
+    #[test]
+    fn replace_reasons_are_worded_and_implied_ones_are_not() {
+        let mut change = Change {
+            address: Address::FirehoseStream("h".into()),
+            action: Action::Replace,
+            fields: vec![FieldChange {
+                path: "name".into(),
+                before: json!("a"),
+                after: json!("b"),
+            }],
+            reason: Reason::CannotUpdateInPlace,
+        };
+        assert_eq!(
+            reason_words(&change).as_deref(),
+            Some("name cannot be changed in place")
+        );
+        change.reason = Reason::CreatingFailed;
+        assert!(
+            reason_words(&change)
+                .unwrap()
+                .starts_with("Firehose failed to create it (CREATING_FAILED)")
+        );
+        change.reason = Reason::DeletingFailed;
+        assert!(reason_words(&change).unwrap().contains("deleted by force"));
+        change.action = Action::Delete;
+        change.reason = Reason::Destroy;
+        assert_eq!(reason_words(&change), None);
+        change.action = Action::Create;
+        change.reason = Reason::MissingInAws;
+        assert_eq!(reason_words(&change), None);
+        let role = Change {
+            address: Address::IamRole("r".into()),
+            action: Action::Replace,
+            fields: Vec::new(),
+            reason: Reason::OutsideStackPath,
+        };
+        assert!(
+            reason_words(&role)
+                .unwrap()
+                .contains("not under the stack's IAM path")
+        );
     }
 }
 
@@ -913,14 +988,16 @@ mod snapshots {
     }
 
     fn change(address: &str, action: Action, fields: Vec<FieldChange>) -> Change {
-        let (kind, name) = address.split_once('.').unwrap();
         Change {
-            address: address.into(),
-            kind: kind.into(),
-            name: name.into(),
+            address: crate::plan::Address::parse(address).unwrap(),
             action,
+            reason: match action {
+                Action::Create => Reason::MissingInAws,
+                Action::Update => Reason::Differs,
+                Action::Replace => Reason::CannotUpdateInPlace,
+                Action::Delete => Reason::NotInSpec,
+            },
             fields,
-            reason: None,
         }
     }
 
@@ -930,7 +1007,7 @@ mod snapshots {
     fn realistic() -> Plan {
         let long_bucket =
             "arn:aws:s3:::ses-history-archive-for-the-messaging-platform-123456789012-eu-west-1";
-        let mut replace = change(
+        let replace = change(
             "firehose_stream.history",
             Action::Replace,
             vec![field(
@@ -939,7 +1016,6 @@ mod snapshots {
                 json!("mail-prod-history-v2"),
             )],
         );
-        replace.reason = Some("name cannot be changed in place".into());
         Plan::new(
             "mail-prod",
             vec![

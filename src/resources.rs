@@ -211,14 +211,6 @@ impl StreamFailure {
             StreamFailure::DeletingFailed => "DELETING_FAILED",
         }
     }
-
-    /// The plan's reason for replacing such a stream.
-    pub fn reason(self) -> &'static str {
-        match self {
-            StreamFailure::CreatingFailed => "creating_failed",
-            StreamFailure::DeletingFailed => "deleting_failed",
-        }
-    }
 }
 
 /// An IAM role with its trust policy and inline policies.

@@ -82,9 +82,13 @@ impl AwsError {
                 ))
             }
             ErrorKind::QuotaExceeded => Some(format!(
-                "An AWS quota of {} was reached: remove resources you no longer need, or \
+                "The AWS quota on {} was reached: remove resources you no longer need, or \
                  request an increase in the Service Quotas console, then run the command again.",
-                self.service
+                quota_name(
+                    self.service,
+                    self.operation,
+                    self.message.as_deref().unwrap_or("")
+                )
             )),
             ErrorKind::Throttled => Some(format!(
                 "{} kept throttling after sesinfra's retries: another tool may be using the \
@@ -251,6 +255,32 @@ fn denied_action(message: &str) -> Option<(&str, &str)> {
     Some((action.trim(), resource.trim()))
 }
 
+/// The quota an operation answers "limit exceeded" for, as the Service Quotas console
+/// names it, with AWS's default (see aws-facts). IAM's own message names its quota
+/// (`Cannot exceed quota for ACLSizePerRole: 2048`), which tells trust-policy size
+/// from the number of roles.
+fn quota_name(service: &str, operation: &str, message: &str) -> String {
+    let named = match (service, operation) {
+        ("iam", _) if message.contains("ACLSizePerRole") => {
+            "the size of a role's trust policy (2,048 characters by default)"
+        }
+        ("iam", "PutRolePolicy") => "the size of a role's inline policies (10,240 characters)",
+        ("iam", "CreateRole") => "IAM roles per account (1,000 by default)",
+        ("firehose", "CreateDeliveryStream") => "Firehose streams per region (5,000 by default)",
+        ("sesv2", "CreateConfigurationSet") => "SES configuration sets per region (10,000)",
+        ("sesv2", "CreateConfigurationSetEventDestination") => {
+            "event destinations per SES configuration set (10)"
+        }
+        ("s3", "CreateBucket") => "S3 general purpose buckets per account",
+        _ => "",
+    };
+    if named.is_empty() {
+        format!("{service} {operation} (AWS's message above names it)")
+    } else {
+        named.to_owned()
+    }
+}
+
 /// The IAM action prefix of a service as the adapters name it.
 fn iam_prefix(service: &str) -> &str {
     match service {
@@ -360,6 +390,50 @@ mod tests {
                 "Invalid principal in policy"
             ),
             ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn a_quota_error_names_the_quota_and_what_to_do() {
+        let err = |service, operation, message: &str| AwsError {
+            kind: ErrorKind::QuotaExceeded,
+            service,
+            operation,
+            code: Some("LimitExceeded".into()),
+            message: Some(message.into()),
+        };
+        let roles = err(
+            "iam",
+            "CreateRole",
+            "Cannot exceed quota for RolesPerAccount: 1000",
+        );
+        let text = roles.to_string();
+        assert!(
+            text.ends_with(
+                "The AWS quota on IAM roles per account (1,000 by default) was reached: remove \
+                 resources you no longer need, or request an increase in the Service Quotas \
+                 console, then run the command again."
+            ),
+            "{text}"
+        );
+        assert!(
+            err(
+                "iam",
+                "CreateRole",
+                "Cannot exceed quota for ACLSizePerRole: 2048"
+            )
+            .to_string()
+            .contains("the size of a role's trust policy")
+        );
+        assert!(
+            err("firehose", "CreateDeliveryStream", "")
+                .to_string()
+                .contains("Firehose streams per region")
+        );
+        assert!(
+            err("kms", "CreateAlias", "")
+                .to_string()
+                .contains("The AWS quota on kms CreateAlias (AWS's message above names it)")
         );
     }
 

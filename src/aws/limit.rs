@@ -59,35 +59,55 @@ impl Default for Rates {
     }
 }
 
+/// A rate setting sesinfra cannot use; `setting` names where it came from (the flag
+/// `--rate SERVICE=N` or the variable `SESINFRA_RATE_<SERVICE>`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RateError {
+    #[error("{setting}: unknown service `{service}` for a rate; one of: {}", known.join(", "))]
+    UnknownService {
+        setting: String,
+        service: String,
+        known: Vec<String>,
+    },
+    #[error("{setting}: rate `{rate}` for {service}: give calls per second, at least {MIN_RATE}")]
+    NotARate {
+        setting: String,
+        service: String,
+        rate: String,
+    },
+}
+
 impl Rates {
-    /// Sets one service's ceiling; an unknown service or a rate that is not a positive
-    /// number is an error that says what is valid.
-    pub fn set(&mut self, service: &str, rate: &str) -> Result<(), String> {
+    /// Sets one service's ceiling from `setting` (a flag or variable, named in the
+    /// error); an unknown service or a rate that is not a positive number is an error
+    /// that says what is valid.
+    pub fn set(&mut self, setting: &str, service: &str, rate: &str) -> Result<(), RateError> {
         if !self.0.contains_key(service) {
-            return Err(format!(
-                "unknown service `{service}` for a rate; one of: {}",
-                self.0.keys().cloned().collect::<Vec<_>>().join(", ")
-            ));
+            return Err(RateError::UnknownService {
+                setting: setting.to_owned(),
+                service: service.to_owned(),
+                known: self.0.keys().cloned().collect(),
+            });
         }
         let value: f64 = rate
             .parse()
             .ok()
             .filter(|r: &f64| r.is_finite() && *r >= MIN_RATE)
-            .ok_or_else(|| {
-                format!("rate `{rate}` for {service}: give calls per second, at least {MIN_RATE}")
+            .ok_or_else(|| RateError::NotARate {
+                setting: setting.to_owned(),
+                service: service.to_owned(),
+                rate: rate.to_owned(),
             })?;
         self.0.insert(service.to_owned(), value);
         Ok(())
     }
 
     /// Applies `SESINFRA_RATE_<SERVICE>` variables from `env` (flags are applied after).
-    pub fn from_env(env: impl Iterator<Item = (String, String)>) -> Result<Rates, String> {
+    pub fn from_env(env: impl Iterator<Item = (String, String)>) -> Result<Rates, RateError> {
         let mut rates = Rates::default();
         for (key, value) in env {
             if let Some(service) = key.strip_prefix("SESINFRA_RATE_") {
-                rates
-                    .set(&service.to_ascii_lowercase(), &value)
-                    .map_err(|e| format!("{key}: {e}"))?;
+                rates.set(&key, &service.to_ascii_lowercase(), &value)?;
             }
         }
         Ok(rates)
@@ -290,9 +310,17 @@ mod tests {
         let err =
             Rates::from_env([("SESINFRA_RATE_LAMBDA".to_owned(), "3".to_owned())].into_iter())
                 .unwrap_err();
-        assert!(err.contains("unknown service `lambda`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("SESINFRA_RATE_LAMBDA: unknown service `lambda` for a rate; one of: cloudwatch, firehose"),
+            "{err}"
+        );
         let mut rates = Rates::default();
-        assert!(rates.set("iam", "0").unwrap_err().contains("at least"));
-        assert!(rates.set("iam", "fast").is_err());
+        let err = rates.set("--rate iam=0", "iam", "0").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--rate iam=0: rate `0` for iam: give calls per second, at least 0.5"
+        );
+        assert!(rates.set("--rate iam=fast", "iam", "fast").is_err());
     }
 }

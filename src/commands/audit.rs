@@ -13,9 +13,9 @@ pub fn audit(
     global: &GlobalArgs,
     stdout: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let runtime = super::stack::runtime()?;
+    let runtime = super::online::runtime()?;
     let report = runtime.block_on(async {
-        let session = engine::open(&global.aws_settings().map_err(Error::Usage)?, None).await?;
+        let session = engine::open(&global.aws_settings()?, None).await?;
         let inventory = inventory::read(
             &session.clients,
             &session.env,

@@ -19,11 +19,14 @@ pub fn export(
         .or(scope.stack.as_deref())
         .unwrap_or(crate::export::DEFAULT_STACK);
     if let Err(rule) = crate::validate::names::stack(stack) {
-        return Err(Error::Usage(format!("--new-stack {stack}: {rule}")));
+        return Err(Error::InvalidStackName {
+            name: stack.to_owned(),
+            rule,
+        });
     }
-    let runtime = super::stack::runtime()?;
+    let runtime = super::online::runtime()?;
     let exported = runtime.block_on(async {
-        let session = engine::open(&global.aws_settings().map_err(Error::Usage)?, None).await?;
+        let session = engine::open(&global.aws_settings()?, None).await?;
         let inventory = inventory::read(&session.clients, &session.env, scope, Purpose::Export)
             .await
             .map_err(EngineError::from)?;

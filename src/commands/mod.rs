@@ -1,5 +1,8 @@
-//! What each subcommand does, given parsed arguments. Results go to `stdout`,
-//! diagnostics and progress to `stderr`; both are parameters so tests can capture them.
+//! What each subcommand does, given parsed arguments: one file per command, each a
+//! thin layer over `engine` and `render`. Results go to `stdout`, diagnostics and
+//! progress to `stderr`; both are parameters, and nothing below writes to the process's
+//! own streams (except the terminal spinner and bar of `progress.rs`, which draw on the
+//! terminal only). Whether a stream is a terminal is decided once, in `main` (`Style`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,17 +12,23 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, DEFAULT_SPEC_FILE, GlobalArgs};
 use crate::diagnostics::{Diagnostics, Severity};
+use crate::engine::SpecSource;
 use crate::error::Error;
 use crate::model::Model;
 use crate::spec::{self, LoadError};
-use crate::validate::{self, Inputs};
+use crate::validate::{self as validator, Inputs};
 
+mod apply;
 mod audit;
+mod drift;
 mod export;
-mod stack;
+mod online;
+mod plan;
+mod progress;
 mod status;
+mod validate;
 
-/// A successful run's result, mapped to an exit code by `main`.
+/// A successful run's result, mapped to an exit code by `error::exit_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Exit 0.
@@ -32,20 +41,18 @@ pub enum Outcome {
     Findings,
 }
 
-impl Outcome {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Outcome::Success => 0,
-            Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings => 2,
-        }
-    }
-}
-
-/// How output should look.
+/// How output should look, decided once from the flags and the process's streams.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Colours on stderr (a terminal, and neither --no-color nor NO_COLOR).
     pub color: bool,
+    /// Colours on stdout: `color`, and stdout is a terminal too.
+    pub stdout_color: bool,
     pub quiet: bool,
+    /// Spinner and progress bar: stderr is a terminal and not --quiet.
+    pub progress: bool,
+    /// stdin is a terminal, so apply may ask for confirmation.
+    pub interactive: bool,
 }
 
 pub fn run(
@@ -62,7 +69,7 @@ pub fn run(
                 (None, false) => files.clone(),
                 (None, true) => vec![PathBuf::from(DEFAULT_SPEC_FILE)],
             };
-            validate_files(&paths, global, style, stdout, stderr)
+            validate::validate_files(&paths, global, style, stdout, stderr)
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -90,8 +97,8 @@ pub fn run(
             detailed_exitcode,
             output,
             adopt,
-        } => stack::plan(
-            stack::PlanRequest {
+        } => plan::plan(
+            plan::PlanRequest {
                 spec: spec.path(),
                 out: out.as_deref(),
                 detailed_exitcode: *detailed_exitcode,
@@ -108,8 +115,8 @@ pub fn run(
             planfile,
             yes,
             adopt,
-        } => stack::apply(
-            stack::ApplyRequest {
+        } => apply::apply(
+            apply::ApplyRequest {
                 spec: spec.path(),
                 planfile: planfile.clone(),
                 yes: *yes,
@@ -121,8 +128,8 @@ pub fn run(
             stdout,
             stderr,
         ),
-        Command::Destroy { spec, yes } => stack::apply(
-            stack::ApplyRequest {
+        Command::Destroy { spec, yes } => apply::apply(
+            apply::ApplyRequest {
                 spec: spec.path(),
                 planfile: None,
                 yes: *yes,
@@ -153,7 +160,7 @@ pub fn run(
             stderr,
         ),
         Command::Drift { spec, output } => {
-            stack::drift(&spec.path(), *output, global, style, stdout, stderr)
+            drift::drift(&spec.path(), *output, global, style, stdout, stderr)
         }
     }
 }
@@ -178,29 +185,47 @@ fn inputs(global: &GlobalArgs) -> Inputs<'static> {
     }
 }
 
-/// Loads and validates one spec, printing its diagnostics; a model only without errors.
+/// One spec file read and validated offline.
+struct Checked {
+    /// The model, when there are no errors.
+    model: Option<Model>,
+    /// The text as read, for the online validation and a saved plan.
+    text: String,
+    errors: usize,
+    warnings: usize,
+}
+
+/// Reads and validates one spec offline, printing its diagnostics.
 fn check_file(
     path: &Path,
     global: &GlobalArgs,
     style: Style,
     stderr: &mut dyn Write,
-) -> Result<(Option<Model>, usize, usize), Error> {
-    let validated = match spec::load(path) {
-        Ok(file) => validate::validate(file, &inputs(global)),
+) -> Result<Checked, Error> {
+    let file = match spec::load(path) {
+        Ok(file) => file,
         Err(LoadError::Invalid(diagnostics)) => {
             print_diagnostics(&diagnostics, style, stderr)?;
-            return Ok((None, diagnostics.count(Severity::Error), 0));
+            return Ok(Checked {
+                model: None,
+                text: diagnostics.text.clone(),
+                errors: diagnostics.count(Severity::Error),
+                warnings: 0,
+            });
         }
         Err(other) => return Err(other.into()),
     };
+    let text = file.text.clone();
+    let validated = validator::validate(file, &inputs(global));
     let d = &validated.diagnostics;
     tracing::debug!(file = %d.file, items = d.items.len(), "validated");
     print_diagnostics(d, style, stderr)?;
-    Ok((
-        validated.model,
-        d.count(Severity::Error),
-        d.count(Severity::Warning),
-    ))
+    Ok(Checked {
+        errors: d.count(Severity::Error),
+        warnings: d.count(Severity::Warning),
+        model: validated.model,
+        text,
+    })
 }
 
 fn print_diagnostics(d: &Diagnostics, style: Style, stderr: &mut dyn Write) -> Result<(), Error> {
@@ -209,56 +234,24 @@ fn print_diagnostics(d: &Diagnostics, style: Style, stderr: &mut dyn Write) -> R
     Ok(())
 }
 
-fn validate_files(
-    paths: &[PathBuf],
-    global: &GlobalArgs,
-    style: Style,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<Outcome, Error> {
-    let mut failed = Vec::new();
-    let mut total_errors = 0;
-    for path in paths {
-        let (_, errors, warnings) = match check_file(path, global, style, stderr) {
-            Ok(counts) => counts,
-            Err(Error::Load(e)) => {
-                writeln!(stderr, "error: {e}")?;
-                (None, 1, 0)
-            }
-            Err(e) => return Err(e),
-        };
-        if errors > 0 {
-            total_errors += errors;
-            failed.push(path.display().to_string());
-        } else {
-            let note = match warnings {
-                0 => String::new(),
-                1 => " (1 warning)".to_owned(),
-                n => format!(" ({n} warnings)"),
-            };
-            writeln!(stdout, "{}: valid{note}", path.display())?;
-        }
-    }
-    if failed.is_empty() {
-        Ok(Outcome::Success)
-    } else {
-        Err(Error::InvalidSpec {
-            file: failed.join(", "),
-            errors: total_errors,
-        })
-    }
-}
-
-/// The validated model of the spec at `path`, or the error that stops the command.
-fn load_model(
+/// The spec at `path`, read once and validated offline (before any AWS call): its
+/// model and its source for the online steps.
+fn load_spec(
     path: &Path,
     global: &GlobalArgs,
     style: Style,
     stderr: &mut dyn Write,
-) -> Result<Model, Error> {
-    let (model, errors, _) = check_file(path, global, style, stderr)?;
-    model.ok_or_else(|| Error::InvalidSpec {
-        file: path.display().to_string(),
-        errors,
-    })
+) -> Result<(Model, SpecSource), Error> {
+    let checked = check_file(path, global, style, stderr)?;
+    let file = path.display().to_string();
+    let model = checked.model.ok_or_else(|| Error::InvalidSpec {
+        file: file.clone(),
+        errors: checked.errors,
+    })?;
+    let source = SpecSource {
+        file,
+        text: checked.text,
+        vars: global.vars.iter().cloned().collect(),
+    };
+    Ok((model, source))
 }

@@ -18,9 +18,9 @@ pub fn status(
     global: &GlobalArgs,
     stdout: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let runtime = super::stack::runtime()?;
+    let runtime = super::online::runtime()?;
     let status = runtime.block_on(async {
-        let clients = aws::connect(&global.aws_settings().map_err(Error::Usage)?)
+        let clients = aws::connect(&global.aws_settings()?)
             .await
             .map_err(EngineError::from)?;
         // Two independent reads: GetAccount and one GetMetricData for both rates.

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::{EngineError, Side};
 use crate::aws::retry::{RetryPolicy, retry};
 use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
     AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
     IdentityAttributes, Role, StreamFailure, Target, arn,
@@ -134,15 +135,147 @@ async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsEr
 }
 
 /// Order of deletes: what references others goes first.
-fn delete_rank(kind: &str) -> u8 {
+fn delete_rank(kind: ResourceKind) -> u8 {
     match kind {
-        "event_destination" => 0,
-        "identity" => 1,
-        "configuration_set" => 2,
-        "firehose_stream" => 3,
-        "iam_role" => 4,
-        _ => 5,
+        ResourceKind::EventDestination => 0,
+        ResourceKind::Identity => 1,
+        ResourceKind::ConfigurationSet => 2,
+        ResourceKind::FirehoseStream => 3,
+        ResourceKind::IamRole => 4,
+        ResourceKind::Bucket | ResourceKind::Account => 5,
     }
+}
+
+/// The state a change starts from (`observed`) or goes to (`desired`).
+fn state<'a, K: Ord, T>(
+    map: &'a BTreeMap<K, T>,
+    key: &K,
+    change: &Change,
+    side: Side,
+) -> Result<&'a T, EngineError> {
+    map.get(key).ok_or_else(|| EngineError::PlanWithoutState {
+        address: change.address.clone(),
+        side,
+    })
+}
+
+/// The work for one change. Every (kind, action) is listed: those the diff never
+/// produces (a bucket replaced, an identity created, ...) are an internal error
+/// rather than a silent skip.
+fn work_for(
+    change: &Change,
+    desired: &Desired,
+    observed: &Desired,
+    env: &Environment,
+) -> Result<Work, EngineError> {
+    use Side::{Desired as Want, Observed as Have};
+    let unsupported = || EngineError::UnsupportedChange {
+        address: change.address.clone(),
+        action: change.action,
+    };
+    Ok(match (&change.address, change.action) {
+        (Address::Bucket(key), Action::Create) => {
+            Work::CreateBucket(state(&desired.buckets, key, change, Want)?.clone())
+        }
+        (Address::Bucket(key), Action::Update) => Work::UpdateBucket(
+            state(&observed.buckets, key, change, Have)?.clone(),
+            state(&desired.buckets, key, change, Want)?.clone(),
+        ),
+        // S3 cannot rename a bucket, and sesinfra never deletes one to make another.
+        (Address::Bucket(_), Action::Replace) => return Err(unsupported()),
+        (Address::Bucket(key), Action::Delete) => {
+            Work::DeleteBucket(state(&observed.buckets, key, change, Have)?.name.clone())
+        }
+        (Address::IamRole(key), Action::Create) => {
+            Work::CreateRole(state(&desired.roles, key, change, Want)?.clone())
+        }
+        (Address::IamRole(key), Action::Update) => Work::UpdateRole(
+            state(&observed.roles, key, change, Have)?.clone(),
+            state(&desired.roles, key, change, Want)?.clone(),
+        ),
+        (Address::IamRole(key), Action::Replace) => Work::ReplaceRole(
+            state(&observed.roles, key, change, Have)?.name.clone(),
+            state(&desired.roles, key, change, Want)?.clone(),
+        ),
+        (Address::IamRole(key), Action::Delete) => Work::DeleteRole(key.clone()),
+        (Address::FirehoseStream(key), Action::Create) => {
+            Work::CreateStream(state(&desired.streams, key, change, Want)?.clone())
+        }
+        (Address::FirehoseStream(key), Action::Update) => Work::UpdateStream(
+            state(&observed.streams, key, change, Have)?.clone(),
+            state(&desired.streams, key, change, Want)?.clone(),
+        ),
+        (Address::FirehoseStream(key), Action::Replace) => {
+            let have = state(&observed.streams, key, change, Have)?;
+            Work::ReplaceStream(
+                have.name.clone(),
+                state(&desired.streams, key, change, Want)?.clone(),
+                have.failed == Some(StreamFailure::DeletingFailed),
+            )
+        }
+        (Address::FirehoseStream(key), Action::Delete) => {
+            let have = state(&observed.streams, key, change, Have)?;
+            Work::DeleteStream(
+                have.name.clone(),
+                have.failed == Some(StreamFailure::DeletingFailed),
+            )
+        }
+        (Address::ConfigurationSet(key), Action::Create) => {
+            Work::CreateSet(state(&desired.configuration_sets, key, change, Want)?.clone())
+        }
+        (Address::ConfigurationSet(key), Action::Update) => Work::UpdateSet(
+            arn::configuration_set(&env.partition, &env.region, &env.account_id, key),
+            state(&observed.configuration_sets, key, change, Have)?.clone(),
+            state(&desired.configuration_sets, key, change, Want)?.clone(),
+        ),
+        // Every option of a set can be changed in place.
+        (Address::ConfigurationSet(_), Action::Replace) => return Err(unsupported()),
+        (Address::ConfigurationSet(key), Action::Delete) => Work::DeleteSet(key.clone()),
+        (Address::EventDestination { set, destination }, action) => {
+            let key = (set.clone(), destination.clone());
+            match action {
+                Action::Create => Work::CreateDestination(
+                    state(&desired.event_destinations, &key, change, Want)?.clone(),
+                ),
+                Action::Update => Work::UpdateDestination(
+                    state(&observed.event_destinations, &key, change, Have)?.clone(),
+                    state(&desired.event_destinations, &key, change, Want)?.clone(),
+                ),
+                // Every field of a destination can be changed in place.
+                Action::Replace => return Err(unsupported()),
+                Action::Delete => Work::DeleteDestination(key.0, key.1),
+            }
+        }
+        (Address::Identity(key), Action::Update) => Work::PutIdentity(
+            arn::identity(&env.partition, &env.region, &env.account_id, key),
+            state(&observed.identities, key, change, Have)?.clone(),
+            state(&desired.identities, key, change, Want)?.clone(),
+        ),
+        // Identities are verified outside sesinfra: never created, replaced or deleted
+        // (one left out of the spec is reset with an update).
+        (Address::Identity(_), Action::Create | Action::Replace | Action::Delete) => {
+            return Err(unsupported());
+        }
+        (Address::Account, Action::Update) => match (&observed.account, &desired.account) {
+            (Some(have), Some(want)) => Work::UpdateAccount(have.clone(), want.clone()),
+            (None, _) => {
+                return Err(EngineError::PlanWithoutState {
+                    address: Address::Account,
+                    side: Have,
+                });
+            }
+            (_, None) => {
+                return Err(EngineError::PlanWithoutState {
+                    address: Address::Account,
+                    side: Want,
+                });
+            }
+        },
+        // The account's settings exist in every region and are only ever updated.
+        (Address::Account, Action::Create | Action::Replace | Action::Delete) => {
+            return Err(unsupported());
+        }
+    })
 }
 
 /// The steps for `plan`, with dependencies. `desired` and `observed` are the states
@@ -152,107 +285,17 @@ pub fn steps(
     desired: &Desired,
     observed: &Desired,
     env: &Environment,
-) -> Vec<Step<Work>> {
+) -> Result<Vec<Step<Work>>, EngineError> {
     let mut steps: Vec<Step<Work>> = Vec::new();
     // Address -> step index, for dependencies.
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut index: BTreeMap<Address, usize> = BTreeMap::new();
     let mut deletes: Vec<(u8, String, Work)> = Vec::new();
 
     for change in &plan.changes {
-        let key = change.name.as_str();
-        let work = match (change.kind.as_str(), change.action) {
-            ("bucket", Action::Create) => desired.buckets.get(key).cloned().map(Work::CreateBucket),
-            ("bucket", Action::Update) => pair(&observed.buckets, &desired.buckets, key)
-                .map(|(a, b)| Work::UpdateBucket(a, b)),
-            ("bucket", Action::Delete) => observed
-                .buckets
-                .get(key)
-                .map(|b| Work::DeleteBucket(b.name.clone())),
-            ("iam_role", Action::Create) => desired.roles.get(key).cloned().map(Work::CreateRole),
-            ("iam_role", Action::Update) => {
-                pair(&observed.roles, &desired.roles, key).map(|(a, b)| Work::UpdateRole(a, b))
-            }
-            ("iam_role", Action::Replace) => pair(&observed.roles, &desired.roles, key)
-                .map(|(a, b)| Work::ReplaceRole(a.name, b)),
-            ("iam_role", Action::Delete) => Some(Work::DeleteRole(key.to_owned())),
-            ("firehose_stream", Action::Create) => {
-                desired.streams.get(key).cloned().map(Work::CreateStream)
-            }
-            ("firehose_stream", Action::Update) => pair(&observed.streams, &desired.streams, key)
-                .map(|(a, b)| Work::UpdateStream(a, b)),
-            ("firehose_stream", Action::Replace) => pair(&observed.streams, &desired.streams, key)
-                .map(|(a, b)| {
-                    let force = a.failed == Some(StreamFailure::DeletingFailed);
-                    Work::ReplaceStream(a.name, b, force)
-                }),
-            ("firehose_stream", Action::Delete) => observed.streams.get(key).map(|s| {
-                Work::DeleteStream(
-                    s.name.clone(),
-                    s.failed == Some(StreamFailure::DeletingFailed),
-                )
-            }),
-            ("configuration_set", Action::Create) => desired
-                .configuration_sets
-                .get(key)
-                .cloned()
-                .map(Work::CreateSet),
-            ("configuration_set", Action::Update | Action::Replace) => pair(
-                &observed.configuration_sets,
-                &desired.configuration_sets,
-                key,
-            )
-            .map(|(a, b)| {
-                Work::UpdateSet(
-                    arn::configuration_set(&env.partition, &env.region, &env.account_id, key),
-                    a,
-                    b,
-                )
-            }),
-            ("configuration_set", Action::Delete) => Some(Work::DeleteSet(key.to_owned())),
-            ("event_destination", action) => {
-                let Some((set, name)) = key.split_once('.') else {
-                    continue;
-                };
-                let k = (set.to_owned(), name.to_owned());
-                match action {
-                    Action::Create => desired
-                        .event_destinations
-                        .get(&k)
-                        .cloned()
-                        .map(Work::CreateDestination),
-                    Action::Update | Action::Replace => match (
-                        observed.event_destinations.get(&k),
-                        desired.event_destinations.get(&k),
-                    ) {
-                        (Some(a), Some(b)) => Some(Work::UpdateDestination(a.clone(), b.clone())),
-                        _ => None,
-                    },
-                    Action::Delete => Some(Work::DeleteDestination(k.0, k.1)),
-                }
-            }
-            ("identity", _) => {
-                let want = desired
-                    .identities
-                    .get(key)
-                    .cloned()
-                    .unwrap_or_else(|| IdentityAttributes::aws_defaults(key));
-                let identity_arn = arn::identity(&env.partition, &env.region, &env.account_id, key);
-                observed
-                    .identities
-                    .get(key)
-                    .cloned()
-                    .map(|have| Work::PutIdentity(identity_arn, have, want))
-            }
-            ("account", Action::Update) => match (&observed.account, &desired.account) {
-                (Some(have), Some(want)) => Some(Work::UpdateAccount(have.clone(), want.clone())),
-                _ => None,
-            },
-            _ => None,
-        };
-        let Some(work) = work else { continue };
+        let work = work_for(change, desired, observed, env)?;
         let label = format!("{} {}", change.action.as_str(), change.address);
         if change.action == Action::Delete {
-            deletes.push((delete_rank(&change.kind), label, work));
+            deletes.push((delete_rank(change.address.kind()), label, work));
         } else {
             index.insert(change.address.clone(), steps.len());
             steps.push(Step {
@@ -280,20 +323,20 @@ pub fn steps(
         .map(|(l, b)| (b.name.as_str(), l.as_str()))
         .collect();
     let role_address =
-        |role_arn: &str| format!("iam_role.{}", role_arn.rsplit('/').next().unwrap_or(""));
+        |role_arn: &str| Address::IamRole(role_arn.rsplit('/').next().unwrap_or("").to_owned());
     for step in steps.iter_mut() {
-        let needs: Vec<String> = match &step.work {
+        let needs: Vec<Address> = match &step.work {
             Work::CreateStream(s) | Work::UpdateStream(_, s) | Work::ReplaceStream(_, s, _) => {
                 let mut n = vec![role_address(&s.role_arn)];
                 if let Some(logical) =
                     arn::bucket_name(&s.bucket_arn).and_then(|b| bucket_by_name.get(b))
                 {
-                    n.push(format!("bucket.{logical}"));
+                    n.push(Address::Bucket((*logical).to_owned()));
                 }
                 n
             }
             Work::CreateDestination(d) | Work::UpdateDestination(_, d) => {
-                let mut n = vec![format!("configuration_set.{}", d.configuration_set)];
+                let mut n = vec![Address::ConfigurationSet(d.configuration_set.clone())];
                 if let Target::Firehose {
                     delivery_stream_arn,
                     iam_role_arn,
@@ -301,7 +344,7 @@ pub fn steps(
                 {
                     n.push(role_address(iam_role_arn));
                     if let Some(logical) = stream_by_arn.get(delivery_stream_arn) {
-                        n.push(format!("firehose_stream.{logical}"));
+                        n.push(Address::FirehoseStream(logical.clone()));
                     }
                 }
                 n
@@ -309,7 +352,7 @@ pub fn steps(
             Work::PutIdentity(_, _, want) => want
                 .default_configuration_set
                 .iter()
-                .map(|s| format!("configuration_set.{s}"))
+                .map(|s| Address::ConfigurationSet(s.clone()))
                 .collect(),
             _ => Vec::new(),
         };
@@ -327,7 +370,7 @@ pub fn steps(
         by_rank.push((rank, steps.len()));
         steps.push(Step { label, after, work });
     }
-    steps
+    Ok(steps)
 }
 
 /// Bounces and complaints must never go unreported while an identity changes how it
@@ -376,15 +419,8 @@ fn order_for_coverage(steps: &mut [Step<Work>]) {
     }
 }
 
-fn pair<T: Clone>(
-    observed: &BTreeMap<String, T>,
-    desired: &BTreeMap<String, T>,
-    key: &str,
-) -> Option<(T, T)> {
-    Some((observed.get(key)?.clone(), desired.get(key)?.clone()))
-}
-
-/// Applies `plan`: returns the scheduler's report.
+/// Applies `plan`: returns the scheduler's report, or an internal error (before any
+/// call) when the plan asks for what sesinfra never does.
 pub async fn apply(
     clients: &Clients,
     plan: &Plan,
@@ -392,12 +428,13 @@ pub async fn apply(
     observed: &Desired,
     env: &Environment,
     on_event: impl FnMut(&str, Option<bool>),
-) -> Report<AwsError> {
+) -> Result<Report<AwsError>, EngineError> {
+    let steps = steps(plan, desired, observed, env)?;
     let runner = Arc::new(AwsRunner {
         clients: clients.clone(),
         propagation: RetryPolicy::IAM_PROPAGATION,
     });
-    schedule::run(steps(plan, desired, observed, env), runner, 4, on_event).await
+    Ok(schedule::run(steps, runner, 4, on_event).await)
 }
 
 #[cfg(test)]
@@ -473,7 +510,7 @@ mod tests {
 
     fn steps_for(desired: &Desired, observed: &Desired) -> Vec<Step<Work>> {
         let plan = plan::diff("s", desired, observed);
-        steps(&plan, desired, observed, &env())
+        steps(&plan, desired, observed, &env()).unwrap()
     }
 
     const BOUNCES: &[EventType] = &[EventType::Bounce, EventType::Complaint];

@@ -1,19 +1,27 @@
 //! The engine: from a validated spec to a plan, and from a plan to AWS.
 //!
-//! `prepare` connects, learns the account id, re-validates the spec with it (so
-//! `${account_id}` is real), resolves what only the account can tell (KMS aliases),
-//! derives the desired resources, reads what AWS has, and diffs. `execute::apply` carries a plan out. The saved plan file (`planfile`) lets
-//! `apply PLANFILE` do exactly what was reviewed, or refuse if AWS moved.
+//! `open` connects and learns who we are; `model_with_account` validates the spec again
+//! with the account id (so `${account_id}` is real); `prepare` resolves what only the
+//! account can tell (KMS aliases), derives the desired resources, reads what AWS has,
+//! and diffs; `refuse_clashes` and `require_identities` stop a plan that would touch
+//! what the stack does not own or what does not exist. `execute::apply` carries a plan
+//! out. The saved plan file (`planfile`) lets `apply PLANFILE` do exactly what was
+//! reviewed, or refuse if AWS moved.
 
 pub mod execute;
 pub mod observe;
 pub mod planfile;
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
 use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
 use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
+use crate::spec::LoadError;
+use crate::validate::{self, Inputs};
 
 pub use observe::{Clash, Observed};
 
@@ -46,6 +54,57 @@ pub enum EngineError {
         region: String,
         tag: &'static str,
     },
+    #[error("{}", clashes_message(stack, clashes))]
+    Clashes { stack: String, clashes: Vec<Clash> },
+    #[error(
+        "these identities do not exist in SES: {}. sesinfra manages settings of existing identities; create and verify them first (SES console or `aws sesv2 create-email-identity`).",
+        identities.join(", ")
+    )]
+    MissingIdentities { identities: Vec<String> },
+    #[error(
+        "internal error: the plan asks to {} {address}, which sesinfra never does; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)",
+        action.as_str()
+    )]
+    UnsupportedChange { address: Address, action: Action },
+    #[error(
+        "internal error: the plan changes {address} but the {side} state has no such resource; nothing was changed. This is a bug in sesinfra: please report it with the plan (`sesinfra plan --output json`)"
+    )]
+    PlanWithoutState { address: Address, side: Side },
+}
+
+/// The wording of `EngineError::Clashes`: each resource and who owns it, and how to
+/// take them over.
+fn clashes_message(stack: &str, clashes: &[Clash]) -> String {
+    let mut message = String::from("these resources exist but are not managed by this stack:\n");
+    for c in clashes {
+        match &c.owner {
+            Some(owner) => message.push_str(&format!("  {} (owned by stack {owner})\n", c.address)),
+            None => message.push_str(&format!("  {} (no sesinfra:stack tag)\n", c.address)),
+        }
+    }
+    message.push_str(&format!(
+        "sesinfra never changes resources it does not own. To take them over into stack {stack}, \
+         run `sesinfra apply --adopt` (preview with `sesinfra plan --adopt`); otherwise rename them in the spec."
+    ));
+    message
+}
+
+/// Which state a change is carried out from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// What AWS has (the plan's `before`).
+    Observed,
+    /// What the spec wants (the plan's `after`).
+    Desired,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Observed => "observed",
+            Side::Desired => "desired",
+        })
+    }
 }
 
 /// The model with every KMS alias ARN of a managed bucket replaced by the ARN of the
@@ -112,6 +171,81 @@ pub async fn open(
     })
 }
 
+/// A spec as read once by a command, and the `--var` values it is interpolated with.
+#[derive(Debug, Clone)]
+pub struct SpecSource {
+    pub file: String,
+    pub text: String,
+    pub vars: BTreeMap<String, String>,
+}
+
+/// The model validated with the account's values, and the `${env.NAME}` values it
+/// used (a saved plan records them, so applying it derives the same state).
+pub struct OnlineModel {
+    pub model: Model,
+    pub env_used: BTreeMap<String, String>,
+}
+
+/// Validates `source` again now that the account id and region are known, so
+/// `${account_id}` is real. `lookup` answers `${env.NAME}` (the process environment,
+/// or a saved plan's record). A spec with errors is `LoadError::Invalid` with its
+/// diagnostics.
+pub fn model_with_account(
+    source: &SpecSource,
+    env: &Environment,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<OnlineModel, LoadError> {
+    let used = RefCell::new(BTreeMap::new());
+    let recording = |name: &str| {
+        let value = lookup(name);
+        if let Some(v) = &value {
+            used.borrow_mut().insert(name.to_owned(), v.clone());
+        }
+        value
+    };
+    let file = crate::spec::parse(source.file.clone(), source.text.clone())?;
+    let validated = validate::validate(
+        file,
+        &Inputs {
+            region: Some(env.region.clone()),
+            account_id: Some(env.account_id.clone()),
+            vars: source.vars.clone(),
+            env: &recording,
+        },
+    );
+    match validated.model {
+        Some(model) if !validated.diagnostics.has_errors() => Ok(OnlineModel {
+            model,
+            env_used: used.into_inner(),
+        }),
+        _ => Err(LoadError::Invalid(Box::new(validated.diagnostics))),
+    }
+}
+
+/// Refuses to go on when resources the spec would manage belong to someone else,
+/// unless they are to be adopted.
+pub fn refuse_clashes(prepared: &Prepared, stack: &str, adopt: bool) -> Result<(), EngineError> {
+    let clashes = &prepared.observed.clashes;
+    if clashes.is_empty() || adopt {
+        return Ok(());
+    }
+    Err(EngineError::Clashes {
+        stack: stack.to_owned(),
+        clashes: clashes.clone(),
+    })
+}
+
+/// Refuses a plan for identities that do not exist: sesinfra manages the settings of
+/// identities verified outside it, and never creates one.
+pub fn require_identities(prepared: &Prepared) -> Result<(), EngineError> {
+    let identities = observe::missing_identities(&prepared.desired, &prepared.observed);
+    if identities.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::MissingIdentities { identities })
+    }
+}
+
 /// Everything a plan was computed from.
 pub struct Prepared {
     pub desired: Desired,
@@ -138,7 +272,7 @@ pub async fn prepare(
             .or_insert_with(|| IdentityAttributes::aws_defaults(name));
     }
     let desired = if destroy {
-        destroyed(&full)
+        destroyed(&full, &observed.state)
     } else {
         full.clone()
     };
@@ -154,7 +288,9 @@ pub async fn prepare(
     }
     let mut plan = plan::diff(&model.stack, &desired, &observed.state);
     if destroy {
-        add_bucket_deletes(session, model, &full, &observed, &mut plan).await?;
+        let (deletes, kept) = bucket_deletes(session, model, &full, &observed).await?;
+        plan = plan.into_destroy(deletes);
+        plan.diagnostics.extend(kept);
     }
     // `account:` left the spec (or the stack is destroyed): its marker goes with the
     // sets' tags, and the account settings stay as they are. Say so.
@@ -164,11 +300,7 @@ pub async fn prepare(
         .values()
         .any(|s| s.tags.get(ACCOUNT_OWNER_TAG) == Some(&model.stack));
     if desired.account.is_none() && marked {
-        plan.diagnostics.push(plan::PlanDiagnostic {
-            severity: "warning".to_owned(),
-            address: "account".to_owned(),
-            message: plan::ACCOUNT_RELEASED.to_owned(),
-        });
+        plan.diagnostics.push(PlanDiagnostic::account_released());
     }
     Ok(Prepared {
         desired,
@@ -177,25 +309,33 @@ pub async fn prepare(
     })
 }
 
-fn destroyed(full: &Desired) -> Desired {
+/// What a destroyed stack leaves: the identities it manages, back to AWS's defaults
+/// (only those that exist: identities are never created), and its buckets, which the
+/// generic diff never deletes (see `bucket_deletes`).
+fn destroyed(full: &Desired, observed: &Desired) -> Desired {
     let mut d = Desired::default();
-    for name in full.identities.keys() {
+    for name in full
+        .identities
+        .keys()
+        .filter(|n| observed.identities.contains_key(*n))
+    {
         d.identities
             .insert(name.clone(), IdentityAttributes::aws_defaults(name));
     }
-    // Buckets are kept out of the generic diff (it never deletes them); see below.
     d.buckets = full.buckets.clone();
     d
 }
 
-async fn add_bucket_deletes(
+/// The buckets `destroy` deletes (`deletion_policy: delete` and empty), and a
+/// diagnostic for each such bucket kept because it holds objects.
+async fn bucket_deletes(
     session: &Session,
     model: &Model,
     full: &Desired,
     observed: &Observed,
-    plan: &mut Plan,
-) -> Result<(), EngineError> {
-    let mut changes = std::mem::take(&mut plan.changes);
+) -> Result<(Vec<Change>, Vec<PlanDiagnostic>), EngineError> {
+    let mut deletes = Vec::new();
+    let mut kept = Vec::new();
     for (logical, bucket) in &full.buckets {
         let deletable = model
             .buckets
@@ -205,25 +345,48 @@ async fn add_bucket_deletes(
             continue;
         }
         if !aws::s3::bucket_is_empty(&session.clients, &bucket.name).await? {
-            tracing::warn!(bucket = %bucket.name, "not deleted: the bucket is not empty");
+            kept.push(PlanDiagnostic::bucket_not_empty(logical, &bucket.name));
             continue;
         }
-        changes.push(crate::plan::Change {
-            address: format!("bucket.{logical}"),
-            kind: "bucket".to_owned(),
-            name: logical.clone(),
-            action: crate::plan::Action::Delete,
+        deletes.push(Change {
+            address: Address::Bucket(logical.clone()),
+            action: Action::Delete,
+            reason: Reason::Destroy,
             fields: Vec::new(),
-            reason: None,
         });
     }
-    *plan = Plan::new(&plan.stack, changes);
-    Ok(())
+    Ok((deletes, kept))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clash_names_each_resource_its_owner_and_the_way_out() {
+        let err = EngineError::Clashes {
+            stack: "mail".into(),
+            clashes: vec![
+                Clash {
+                    address: Address::ConfigurationSet("Main".into()),
+                    owner: None,
+                },
+                Clash {
+                    address: Address::Identity("example.com".into()),
+                    owner: Some("other".into()),
+                },
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "these resources exist but are not managed by this stack:\n  \
+             configuration_set.Main (no sesinfra:stack tag)\n  \
+             identity.example.com (owned by stack other)\n\
+             sesinfra never changes resources it does not own. To take them over into stack \
+             mail, run `sesinfra apply --adopt` (preview with `sesinfra plan --adopt`); \
+             otherwise rename them in the spec."
+        );
+    }
 
     #[test]
     fn alias_arns_are_told_from_key_arns() {

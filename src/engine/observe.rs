@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::{self, AwsError, Clients};
 use crate::desired::Desired;
+use crate::plan::Address;
 use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
 /// Reads in flight per service.
@@ -24,7 +25,7 @@ const S3_READS: usize = 4;
 /// A resource the spec wants to manage that exists without the stack's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clash {
-    pub address: String,
+    pub address: Address,
     /// The stack it belongs to, if another sesinfra stack owns it.
     pub owner: Option<String>,
 }
@@ -254,7 +255,9 @@ pub async fn observe(
         match read {
             Read::Bucket(logical, Some(b)) => {
                 if !owned(&b.tags) {
-                    observed.clashes.push(clash("bucket", &logical, &b.tags));
+                    observed
+                        .clashes
+                        .push(clash(Address::Bucket(logical.clone()), &b.tags));
                 }
                 observed.state.buckets.insert(logical, b);
             }
@@ -265,7 +268,9 @@ pub async fn observe(
                 Some(_) => {}
                 None => {
                     if !owned(&role.tags) {
-                        observed.clashes.push(clash("iam_role", &key, &role.tags));
+                        observed
+                            .clashes
+                            .push(clash(Address::IamRole(key.clone()), &role.tags));
                     }
                     observed.state.roles.insert(key, role);
                 }
@@ -277,7 +282,7 @@ pub async fn observe(
                     if !owned(&stream.tags) {
                         observed
                             .clashes
-                            .push(clash("firehose_stream", &key, &stream.tags));
+                            .push(clash(Address::FirehoseStream(key.clone()), &stream.tags));
                     }
                     observed.state.streams.insert(key, stream);
                 }
@@ -294,7 +299,7 @@ pub async fn observe(
                     } else {
                         observed
                             .clashes
-                            .push(clash("configuration_set", &key, &set.tags));
+                            .push(clash(Address::ConfigurationSet(key.clone()), &set.tags));
                         // Adopting it makes its destinations ours too.
                         owned_sets.push(key.clone());
                     }
@@ -312,7 +317,7 @@ pub async fn observe(
                     // Another stack's spec manages this identity's settings.
                     if let Some(owner) = attrs.managed_by.as_deref().filter(|o| *o != stack) {
                         observed.clashes.push(Clash {
-                            address: format!("identity.{name}"),
+                            address: Address::Identity(name.clone()),
                             owner: Some(owner.to_owned()),
                         });
                     }
@@ -395,9 +400,9 @@ pub async fn observe(
     }
 }
 
-fn clash(kind: &str, key: &str, tags: &Tags) -> Clash {
+fn clash(address: Address, tags: &Tags) -> Clash {
     Clash {
-        address: format!("{kind}.{key}"),
+        address,
         owner: tags.get(STACK_TAG).cloned(),
     }
 }

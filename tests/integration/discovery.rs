@@ -238,12 +238,12 @@ async fn a_generated_role_at_the_root_path_is_replaced_under_the_stack_path() {
             (
                 format!("iam_role.{name}"),
                 "replace".to_owned(),
-                Some("path cannot be changed in place".to_owned())
+                Some("outside_stack_path".to_owned())
             ),
             (
                 "firehose_stream.history".to_owned(),
                 "update".to_owned(),
-                None
+                Some("differs".to_owned())
             ),
         ]
     );

@@ -102,6 +102,7 @@ async fn configuration_set_options_changed_by_hand() {
             "type": "configuration_set",
             "name": "Main",
             "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "delivery.tls_policy", "before": "REQUIRE", "after": "OPTIONAL"},
                 {"path": "reputation_metrics", "before": false, "after": true},
@@ -145,6 +146,7 @@ async fn event_destination_disabled_retargeted_and_trimmed_by_hand() {
             "type": "event_destination",
             "name": "Main.alerts",
             "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "enabled", "before": false, "after": true},
                 {"path": "events", "before": ["BOUNCE"], "after": ["BOUNCE", "COMPLAINT"]},
@@ -250,7 +252,7 @@ async fn a_managed_resource_deleted_by_hand_is_drift() {
     );
     let (_, text) = drift(&emulator, dir.path(), "text");
     assert!(
-        text.contains("configuration_set.Other: missing in AWS (deleted outside sesinfra)"),
+        text.contains("configuration_set.Other: missing in AWS\n"),
         "{text}"
     );
     repaired(&emulator, dir.path());
@@ -268,15 +270,39 @@ async fn a_generated_role_whose_trust_conditions_were_removed_is_a_security_regr
         .send()
         .await
         .unwrap();
-    let changes = drift_changes(&emulator, dir.path());
+    let (code, json) = drift(&emulator, dir.path(), "json");
+    assert_eq!(code, 2, "{json}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let changes = &doc["changes"];
     assert_eq!(changes.as_array().unwrap().len(), 1);
     assert_eq!(changes[0]["address"], "iam_role.e2e-ses-history");
+    assert_eq!(changes[0]["reason"], "differs");
     assert_eq!(changes[0]["fields"][0]["path"], "trust_policy");
+    // The JSON document carries the regression as a `security` diagnostic (contract
+    // §7), and text and markdown print the same message.
+    let diagnostics = doc["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 1, "{doc:#}");
+    assert_eq!(diagnostics[0]["severity"], "security");
+    assert_eq!(diagnostics[0]["address"], "iam_role.e2e-ses-history");
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("aws:sourceaccount, aws:sourcearn"),
+        "{message}"
+    );
     let (_, text) = drift(&emulator, dir.path(), "text");
-    assert!(text.contains("SECURITY REGRESSION"), "{text}");
-    assert!(text.contains("aws:sourcearn"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "\nSecurity (iam_role.e2e-ses-history): {message}\n"
+        )),
+        "{text}"
+    );
     let (_, markdown) = drift(&emulator, dir.path(), "markdown");
-    assert!(markdown.contains("SECURITY REGRESSION"), "{markdown}");
+    assert!(
+        markdown.contains(&format!(
+            "> **Security** (`iam_role.e2e-ses-history`): {message}\n"
+        )),
+        "{markdown}"
+    );
     repaired(&emulator, dir.path());
 }
 
@@ -314,12 +340,14 @@ async fn a_managed_policy_attached_by_hand_is_a_security_regression_and_detached
         changes[0]["fields"],
         json!([{"path": "attached_policies", "before": [admin], "after": null}])
     );
-    for format in ["text", "markdown"] {
+    for format in ["text", "markdown", "json"] {
         let (_, out) = drift(&emulator, dir.path(), format);
         assert!(
-            out.contains(&format!(
-                "SECURITY REGRESSION: managed policy {admin} attached outside sesinfra"
-            )),
+            out.contains(&format!("managed policy {admin} attached outside sesinfra")),
+            "{out}"
+        );
+        assert!(
+            out.contains("Security") || out.contains("\"security\""),
             "{out}"
         );
     }
@@ -357,6 +385,7 @@ async fn stream_buffering_prefix_and_compression_changed_by_hand() {
             "type": "firehose_stream",
             "name": "history",
             "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "buffering.size_mb", "before": 64, "after": 5},
                 {"path": "compression", "before": "UNCOMPRESSED", "after": "GZIP"},
@@ -392,6 +421,7 @@ async fn identity_settings_changed_by_hand() {
             "type": "identity",
             "name": "example.com",
             "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "default_configuration_set", "before": "Other", "after": "Main"},
                 {"path": "feedback_forwarding", "before": true, "after": false}
@@ -422,6 +452,7 @@ async fn a_removed_stack_tag_is_drift() {
             "type": "configuration_set",
             "name": "Main",
             "action": "update",
+            "reason": "differs",
             "fields": [{"path": "tags.sesinfra:stack", "before": null, "after": "e2e"}]
         }])
     );

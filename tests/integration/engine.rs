@@ -128,9 +128,30 @@ pub async fn applied_base() -> (Emulator, tempfile::TempDir) {
     let plan = plan_json(&emulator, dir.path());
     assert_eq!(plan["summary"]["create"], 9, "{plan:#}");
     assert_eq!(plan["summary"]["update"], 1, "the identity's settings");
+    assert_reasons(
+        &plan,
+        &[("create", "missing_in_aws"), ("update", "differs")],
+    );
     apply(&emulator, dir.path());
     assert_no_changes(&emulator, dir.path());
     (emulator, dir)
+}
+
+/// Every change of `plan` carries a `reason` (contract §7), the one `expected` pairs
+/// with its action.
+fn assert_reasons(plan: &Value, expected: &[(&str, &str)]) {
+    let changes = plan["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "{plan:#}");
+    for change in changes {
+        let action = change["action"].as_str().unwrap();
+        let reason = change["reason"].as_str();
+        let want = expected.iter().find(|(a, _)| *a == action).map(|(_, r)| *r);
+        assert!(
+            reason.is_some() && reason == want,
+            "{} {action}: reason {reason:?}, expected {want:?}",
+            change["address"]
+        );
+    }
 }
 
 fn changes(plan: &Value) -> Vec<(String, String, Vec<String>)> {
@@ -234,7 +255,9 @@ async fn removing_a_configuration_set_or_destination_deletes_it() {
         "",
     );
     std::fs::write(dir.path().join("sesinfra.yaml"), &without_other).unwrap();
-    let got = changes(&plan_json(&emulator, dir.path()));
+    let plan = plan_json(&emulator, dir.path());
+    assert_reasons(&plan, &[("delete", "not_in_spec")]);
+    let got = changes(&plan);
     let actions: Vec<(String, String)> = got.into_iter().map(|(a, act, _)| (a, act)).collect();
     assert_eq!(
         actions,
@@ -532,6 +555,7 @@ async fn an_identity_dropped_from_the_spec_gets_aws_defaults_back() {
     assert_eq!(plan["summary"]["update"], 1, "{plan:#}");
     let change = &plan["changes"][0];
     assert_eq!(change["address"], "identity.example.com");
+    assert_eq!(change["reason"], "not_in_spec");
     assert_eq!(
         change["fields"],
         serde_json::json!([

@@ -157,3 +157,51 @@ async fn an_apply_interrupted_after_create_bucket_leaves_an_owned_bucket() {
     apply(&emulator, dir.path());
     assert_no_changes(&emulator, dir.path());
 }
+
+/// `destroy` deletes a `deletion_policy: delete` bucket only when it is empty; one
+/// that holds objects is kept, and the plan says so as a warning diagnostic.
+#[tokio::test]
+async fn destroy_keeps_a_non_empty_bucket_and_says_so() {
+    let emulator = Emulator::start();
+    let spec = "version: 1\nstack: keep\nbuckets:\n  full: {name: sesinfra-keep-full, deletion_policy: delete}\n  empty: {name: sesinfra-keep-empty, deletion_policy: delete}\n";
+    let dir = spec_dir(spec);
+    apply(&emulator, dir.path());
+    let clients = emulator.clients().await;
+    clients
+        .s3
+        .put_object()
+        .bucket("sesinfra-keep-full")
+        .key("event.json")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let out = emulator
+        .sesinfra()
+        .current_dir(dir.path())
+        .args(["destroy", "--yes", "--no-color"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("  - bucket.empty\n"), "{stdout}");
+    assert!(!stdout.contains("- bucket.full"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "\nWarning (bucket.full): kept: bucket sesinfra-keep-full is not empty, and sesinfra \
+             deletes only empty buckets; empty it and run destroy again to delete it\n"
+        ),
+        "{stdout}"
+    );
+    let exists = |name: &'static str| {
+        let c = clients.clone();
+        async move {
+            sesinfra::aws::s3::get_bucket(&c, name)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(exists("sesinfra-keep-full").await);
+    assert!(!exists("sesinfra-keep-empty").await);
+}

@@ -158,6 +158,7 @@ async fn configuration_set_options_are_created_and_hand_changes_are_drift() {
                 "type": "configuration_set",
                 "name": "Main",
                 "action": "update",
+                "reason": "differs",
                 "fields": [
                     {"path": "archive_arn", "before": null, "after": ARCHIVE},
                     {"path": "message_security.signing", "before": "default", "after": "smime"},
@@ -170,6 +171,7 @@ async fn configuration_set_options_are_created_and_hand_changes_are_drift() {
                 "type": "configuration_set",
                 "name": "Plain",
                 "action": "update",
+                "reason": "differs",
                 "fields": [
                     {"path": "archive_arn", "before": ARCHIVE, "after": null},
                     {"path": "vdm.engagement_metrics", "before": false, "after": null}
@@ -234,6 +236,7 @@ async fn account_settings_are_applied_and_hand_changes_are_drift() {
         account,
         json!({
             "address": "account", "type": "account", "name": "account", "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "suppression.reasons", "before": ["BOUNCE", "COMPLAINT"], "after": ["BOUNCE"]},
                 {"path": "vdm.enabled", "before": false, "after": true},
@@ -266,6 +269,7 @@ async fn account_settings_are_applied_and_hand_changes_are_drift() {
         drift_changes(&emulator, dir.path()),
         json!([{
             "address": "account", "type": "account", "name": "account", "action": "update",
+            "reason": "differs",
             "fields": [
                 {"path": "suppression.reasons", "before": ["COMPLAINT"], "after": ["BOUNCE"]},
                 {"path": "vdm.enabled", "before": false, "after": true}
@@ -294,6 +298,7 @@ async fn account_dropped_from_the_spec_is_left_as_it_is_and_the_plan_says_so() {
         json!([{
             "address": "configuration_set.Main", "type": "configuration_set", "name": "Main",
             "action": "update",
+            "reason": "differs",
             "fields": [{"path": "tags.sesinfra:account-owner", "before": "acct", "after": null}]
         }])
     );

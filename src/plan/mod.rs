@@ -1,20 +1,26 @@
-//! The plan: what apply would change, as plain data (contract §4), and the diff that
-//! produces it — a pure function of desired and observed resources, no network.
+//! The plan: what apply would change, as typed data (contract §4 and §7), and the diff
+//! that produces it — a pure function of desired and observed resources, no network.
 //!
-//! Each resource is flattened into `field path → JSON value`; two resources differ
-//! exactly where those maps differ. Sets are sorted and policies normalised before
-//! flattening, so order, encoding and string-vs-list never show up as changes.
+//! A change names its resource by a typed `Address`, says what happens (`Action`) and
+//! why (`Reason`), and lists its differing fields. Each resource is flattened into
+//! `field path → JSON value` (`fields.rs`); two resources differ exactly where those
+//! maps differ. A plan also carries its `diagnostics` (`diagnostics.rs`).
+
+mod address;
+mod diagnostics;
+mod fields;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::desired::Desired;
-use crate::resources::{
-    AccountSettings, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, Target,
-};
+use fields::Diffable;
+
+pub use address::{Address, ResourceKind};
+pub use diagnostics::{PlanDiagnostic, Severity};
+pub use fields::ACCOUNT_DEFAULT_FIELDS;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -39,6 +45,43 @@ impl Action {
     }
 }
 
+/// Why a change is in the plan (contract §7 `reason`), as a snake_case code. The
+/// human renderings word it (`render.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Create: the spec has it, AWS does not.
+    MissingInAws,
+    /// Update: AWS's settings differ from the spec's.
+    Differs,
+    /// Delete: AWS has it with the stack's tag, the spec does not. Update of an
+    /// identity: the spec no longer names it, so its settings go back to AWS's defaults.
+    NotInSpec,
+    /// Replace: a field AWS cannot change in place differs (`ResourceKind::replace_fields`).
+    CannotUpdateInPlace,
+    /// Replace: a role outside the stack's IAM path; IAM cannot move a role.
+    OutsideStackPath,
+    /// Replace: Firehose failed to create the stream (`CREATING_FAILED`).
+    CreatingFailed,
+    /// Replace: a deletion of the stream failed (`DELETING_FAILED`); it is deleted by force.
+    DeletingFailed,
+    /// Delete, or an identity's reset: `destroy` removes the stack.
+    Destroy,
+}
+
+impl Reason {
+    /// Whether the action alone says it (a create because AWS lacks it, ...), so a
+    /// human rendering need not repeat it.
+    pub fn is_implied_by(self, action: Action) -> bool {
+        matches!(
+            (action, self),
+            (Action::Create, Reason::MissingInAws)
+                | (Action::Update, Reason::Differs)
+                | (Action::Delete, Reason::NotInSpec | Reason::Destroy)
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub path: String,
@@ -46,17 +89,70 @@ pub struct FieldChange {
     pub after: Value,
 }
 
+/// One change. In JSON (contract §4), `type` and `name` are the address's parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "ChangeDocument", try_from = "ChangeDocument")]
 pub struct Change {
-    pub address: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub name: String,
+    pub address: Address,
     pub action: Action,
+    pub reason: Reason,
     pub fields: Vec<FieldChange>,
-    /// For `replace`: the field that cannot be changed in place.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+}
+
+/// A change as the JSON document spells it.
+#[derive(Serialize, Deserialize)]
+struct ChangeDocument {
+    address: Address,
+    #[serde(rename = "type")]
+    kind: ResourceKind,
+    name: String,
+    action: Action,
+    fields: Vec<FieldChange>,
+    reason: Reason,
+}
+
+impl From<Change> for ChangeDocument {
+    fn from(c: Change) -> ChangeDocument {
+        ChangeDocument {
+            kind: c.address.kind(),
+            name: c.address.name(),
+            address: c.address,
+            action: c.action,
+            fields: c.fields,
+            reason: c.reason,
+        }
+    }
+}
+
+impl TryFrom<ChangeDocument> for Change {
+    type Error = String;
+    fn try_from(d: ChangeDocument) -> Result<Change, String> {
+        if d.kind != d.address.kind() || d.name != d.address.name() {
+            return Err(format!(
+                "change {}: type {} and name {} do not match the address",
+                d.address, d.kind, d.name
+            ));
+        }
+        Ok(Change {
+            address: d.address,
+            action: d.action,
+            reason: d.reason,
+            fields: d.fields,
+        })
+    }
+}
+
+impl Change {
+    /// The fields whose difference made this change a replace because AWS cannot
+    /// change them in place.
+    pub fn replace_fields(&self) -> Vec<&str> {
+        let kind = self.address.kind();
+        self.fields
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|p| kind.replace_fields().contains(p))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,25 +169,13 @@ pub struct Plan {
     pub stack: String,
     pub changes: Vec<Change>,
     pub summary: Summary,
-    /// Contract §7: things the reader should know that are not changes.
+    /// Contract §7: what the reader should know beyond the changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<PlanDiagnostic>,
 }
 
-/// One entry of the plan's `diagnostics` (contract §7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanDiagnostic {
-    /// `error`, `warning` or `security`.
-    pub severity: String,
-    pub address: String,
-    pub message: String,
-}
-
-/// The plan's note when `account:` left the spec of the stack that managed it.
-pub const ACCOUNT_RELEASED: &str =
-    "account: no longer in the spec; AWS's account settings are left as they are";
-
 impl Plan {
+    /// A plan of `changes`, with their summary and the security diagnostics they show.
     pub fn new(stack: &str, changes: Vec<Change>) -> Plan {
         let mut summary = Summary::default();
         for c in &changes {
@@ -105,29 +189,32 @@ impl Plan {
         Plan {
             format_version: FORMAT_VERSION,
             stack: stack.to_owned(),
+            diagnostics: diagnostics::security(&changes),
             changes,
             summary,
-            diagnostics: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
-}
 
-/// A resource kind the diff knows: its address prefix and its flattened fields.
-trait Diffable {
-    const KIND: &'static str;
-    fn fields(&self) -> BTreeMap<String, Value>;
-    /// Fields whose change AWS cannot apply in place (the resource is replaced).
-    fn replace_fields() -> &'static [&'static str] {
-        &[]
-    }
-    /// Why the resource as observed must be replaced whatever the spec says (e.g. a
-    /// stream Firehose failed to create); `None` when it can be updated.
-    fn forced_replace(&self) -> Option<&'static str> {
-        None
+    /// Every change becomes one of `destroy`, and `extra` changes (buckets that
+    /// `destroy` deletes) are added; the diagnostics are kept.
+    pub fn into_destroy(self, extra: Vec<Change>) -> Plan {
+        let diagnostics = self.diagnostics;
+        let mut changes = self.changes;
+        changes.extend(extra);
+        for c in &mut changes {
+            c.reason = Reason::Destroy;
+        }
+        let mut plan = Plan::new(&self.stack, changes);
+        for d in diagnostics {
+            if !plan.diagnostics.contains(&d) {
+                plan.diagnostics.push(d);
+            }
+        }
+        plan
     }
 }
 
@@ -157,15 +244,9 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut deletes,
     );
-    let dest =
-        |m: &BTreeMap<(String, String), EventDestination>| -> BTreeMap<String, EventDestination> {
-            m.iter()
-                .map(|((s, d), v)| (format!("{s}.{d}"), v.clone()))
-                .collect()
-        };
     diff_map(
-        &dest(&desired.event_destinations),
-        &dest(&observed.event_destinations),
+        &desired.event_destinations,
+        &observed.event_destinations,
         &mut changes,
         &mut deletes,
     );
@@ -181,12 +262,10 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         let fields = field_changes(&have.managed_like(want).fields(), &want.fields());
         if !fields.is_empty() {
             changes.push(Change {
-                address: AccountSettings::KIND.to_owned(),
-                kind: AccountSettings::KIND.to_owned(),
-                name: AccountSettings::KIND.to_owned(),
+                address: Address::Account,
                 action: Action::Update,
+                reason: Reason::Differs,
                 fields,
-                reason: None,
             });
         }
     }
@@ -200,10 +279,10 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
 pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>> {
     fn add<T: Diffable>(
         out: &mut BTreeMap<String, BTreeMap<String, Value>>,
-        map: &BTreeMap<String, T>,
+        map: &BTreeMap<T::Key, T>,
     ) {
         for (key, value) in map {
-            out.insert(format!("{}.{key}", T::KIND), value.fields());
+            out.insert(T::address(key).to_string(), value.fields());
         }
     }
     let mut out = BTreeMap::new();
@@ -212,78 +291,56 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.streams);
     add(&mut out, &state.configuration_sets);
     add(&mut out, &state.identities);
+    add(&mut out, &state.event_destinations);
     if let Some(account) = &state.account {
-        out.insert(AccountSettings::KIND.to_owned(), account.fields());
-    }
-    for ((set, name), d) in &state.event_destinations {
-        out.insert(
-            format!("{}.{set}.{name}", EventDestination::KIND),
-            d.fields(),
-        );
+        out.insert(Address::Account.to_string(), account.fields());
     }
     out
 }
 
 fn diff_map<T: Diffable>(
-    desired: &BTreeMap<String, T>,
-    observed: &BTreeMap<String, T>,
+    desired: &BTreeMap<T::Key, T>,
+    observed: &BTreeMap<T::Key, T>,
     changes: &mut Vec<Change>,
     deletes: &mut Vec<Change>,
 ) {
     for (key, want) in desired {
         match observed.get(key) {
-            None => changes.push(change::<T>(
-                key,
-                Action::Create,
-                field_changes(&BTreeMap::new(), &want.fields()),
-                None,
-            )),
+            None => changes.push(Change {
+                address: T::address(key),
+                action: Action::Create,
+                reason: Reason::MissingInAws,
+                fields: field_changes(&BTreeMap::new(), &want.fields()),
+            }),
             Some(have) => {
                 let fields = field_changes(&have.fields(), &want.fields());
-                let broken = have.forced_replace();
-                if fields.is_empty() && broken.is_none() {
+                let changed: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
+                let replace = have.replace_reason(&changed);
+                if fields.is_empty() && replace.is_none() {
                     continue;
                 }
-                let forced = broken.map(str::to_owned).or_else(|| {
-                    fields
-                        .iter()
-                        .find(|f| T::replace_fields().contains(&f.path.as_str()))
-                        .map(|f| format!("{} cannot be changed in place", f.path))
-                });
-                let action = if forced.is_some() {
-                    Action::Replace
-                } else {
-                    Action::Update
+                let (action, reason) = match replace {
+                    Some(reason) => (Action::Replace, reason),
+                    None => (Action::Update, want.update_reason()),
                 };
-                changes.push(change::<T>(key, action, fields, forced));
+                changes.push(Change {
+                    address: T::address(key),
+                    action,
+                    reason,
+                    fields,
+                });
             }
         }
     }
     for (key, have) in observed {
         if !desired.contains_key(key) {
-            deletes.push(change::<T>(
-                key,
-                Action::Delete,
-                field_changes(&have.fields(), &BTreeMap::new()),
-                None,
-            ));
+            deletes.push(Change {
+                address: T::address(key),
+                action: Action::Delete,
+                reason: Reason::NotInSpec,
+                fields: field_changes(&have.fields(), &BTreeMap::new()),
+            });
         }
-    }
-}
-
-fn change<T: Diffable>(
-    key: &str,
-    action: Action,
-    fields: Vec<FieldChange>,
-    reason: Option<String>,
-) -> Change {
-    Change {
-        address: format!("{}.{key}", T::KIND),
-        kind: T::KIND.to_owned(),
-        name: key.to_owned(),
-        action,
-        fields,
-        reason,
     }
 }
 
@@ -308,274 +365,16 @@ fn field_changes(
         .collect()
 }
 
-fn enum_value<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-/// Tags as fields; AWS's own (`aws:...`) are not sesinfra's to compare.
-fn tag_fields(fields: &mut BTreeMap<String, Value>, tags: &BTreeMap<String, String>) {
-    for (k, v) in tags
-        .iter()
-        .filter(|(k, _)| !crate::resources::is_aws_tag(k))
-    {
-        fields.insert(format!("tags.{k}"), json!(v));
-    }
-}
-
-impl Diffable for Bucket {
-    const KIND: &'static str = "bucket";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            ("name".to_owned(), json!(self.name)),
-            ("versioning".to_owned(), json!(self.versioning)),
-            (
-                "encryption".to_owned(),
-                match &self.encryption {
-                    BucketEncryption::SseS3 => json!("sse-s3"),
-                    BucketEncryption::Kms {
-                        key_arn,
-                        bucket_key,
-                    } => json!({"kms_key_arn": key_arn, "bucket_key": bucket_key}),
-                },
-            ),
-            (
-                "block_public_access".to_owned(),
-                json!(self.block_public_access),
-            ),
-            (
-                "lifecycle.expire_after_days".to_owned(),
-                json!(self.expire_after_days),
-            ),
-            (
-                "lifecycle.noncurrent_expire_after_days".to_owned(),
-                json!(self.noncurrent_expire_after_days),
-            ),
-        ]);
-        tag_fields(&mut f, &self.tags);
-        f
-    }
-    fn replace_fields() -> &'static [&'static str] {
-        &["name"]
-    }
-}
-
-impl Diffable for Role {
-    const KIND: &'static str = "iam_role";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            ("path".to_owned(), json!(self.path)),
-            ("description".to_owned(), json!(self.description)),
-            (
-                "trust_policy".to_owned(),
-                self.trust_policy.normalized().clone(),
-            ),
-        ]);
-        for (name, doc) in &self.inline_policies {
-            f.insert(format!("inline_policies.{name}"), doc.normalized().clone());
-        }
-        // Only when some are attached: sesinfra attaches none, so this shows up only as
-        // drift (a BTreeSet serialises sorted).
-        if !self.attached_policies.is_empty() {
-            f.insert(
-                "attached_policies".to_owned(),
-                json!(self.attached_policies),
-            );
-        }
-        tag_fields(&mut f, &self.tags);
-        f
-    }
-    fn replace_fields() -> &'static [&'static str] {
-        &["path"]
-    }
-}
-
-impl Diffable for DeliveryStream {
-    const KIND: &'static str = "firehose_stream";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            ("name".to_owned(), json!(self.name)),
-            (
-                "status".to_owned(),
-                json!(self.failed.map_or("ACTIVE", |s| s.status())),
-            ),
-            ("bucket_arn".to_owned(), json!(self.bucket_arn)),
-            ("role_arn".to_owned(), json!(self.role_arn)),
-            ("prefix".to_owned(), json!(self.prefix)),
-            (
-                "error_output_prefix".to_owned(),
-                json!(self.error_output_prefix),
-            ),
-            ("buffering.size_mb".to_owned(), json!(self.buffer_size_mb)),
-            (
-                "buffering.interval_seconds".to_owned(),
-                json!(self.buffer_interval_seconds),
-            ),
-            ("compression".to_owned(), enum_value(&self.compression)),
-        ]);
-        tag_fields(&mut f, &self.tags);
-        f
-    }
-    fn replace_fields() -> &'static [&'static str] {
-        &["name"]
-    }
-    fn forced_replace(&self) -> Option<&'static str> {
-        self.failed.map(|s| s.reason())
-    }
-}
-
-impl Diffable for ConfigurationSet {
-    const KIND: &'static str = "configuration_set";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            ("sending_enabled".to_owned(), json!(self.sending_enabled)),
-            (
-                "reputation_metrics".to_owned(),
-                json!(self.reputation_metrics_enabled),
-            ),
-            (
-                "delivery.tls_policy".to_owned(),
-                enum_value(&self.tls_policy),
-            ),
-            ("delivery.sending_pool".to_owned(), json!(self.sending_pool)),
-            (
-                "delivery.max_delivery_seconds".to_owned(),
-                json!(self.max_delivery_seconds),
-            ),
-            (
-                "tracking.custom_redirect_domain".to_owned(),
-                json!(self.tracking.as_ref().map(|t| &t.custom_redirect_domain)),
-            ),
-            (
-                "tracking.https_policy".to_owned(),
-                self.tracking
-                    .as_ref()
-                    .map_or(Value::Null, |t| enum_value(&t.https_policy)),
-            ),
-            (
-                "suppression.reasons".to_owned(),
-                self.suppression.as_ref().map_or(Value::Null, enum_value),
-            ),
-            (
-                "vdm.engagement_metrics".to_owned(),
-                json!(self.vdm_engagement_metrics),
-            ),
-            (
-                "vdm.optimized_shared_delivery".to_owned(),
-                json!(self.vdm_optimized_shared_delivery),
-            ),
-            ("archive_arn".to_owned(), json!(self.archive_arn)),
-            (
-                "message_security.signing".to_owned(),
-                enum_value(&self.signing),
-            ),
-        ]);
-        tag_fields(&mut f, &self.tags);
-        f
-    }
-}
-
-/// Fields of a configuration set whose `null` means "the account's setting applies";
-/// the human renderings say so.
-pub const ACCOUNT_DEFAULT_FIELDS: [&str; 3] = [
-    "suppression.reasons",
-    "vdm.engagement_metrics",
-    "vdm.optimized_shared_delivery",
-];
-
-impl AccountSettings {
-    /// `self` (as observed) restricted to the groups `desired` manages.
-    fn managed_like(&self, desired: &AccountSettings) -> AccountSettings {
-        AccountSettings {
-            suppression: desired.suppression.as_ref().and(self.suppression.clone()),
-            vdm: desired.vdm.and(self.vdm),
-        }
-    }
-}
-
-impl Diffable for AccountSettings {
-    const KIND: &'static str = "account";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::new();
-        if let Some(reasons) = &self.suppression {
-            f.insert("suppression.reasons".to_owned(), enum_value(reasons));
-        }
-        if let Some(vdm) = &self.vdm {
-            f.insert("vdm.enabled".to_owned(), json!(vdm.enabled));
-            f.insert(
-                "vdm.engagement_metrics".to_owned(),
-                json!(vdm.engagement_metrics),
-            );
-            f.insert(
-                "vdm.optimized_shared_delivery".to_owned(),
-                json!(vdm.optimized_shared_delivery),
-            );
-        }
-        f
-    }
-}
-
-impl Diffable for EventDestination {
-    const KIND: &'static str = "event_destination";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            ("enabled".to_owned(), json!(self.enabled)),
-            // A BTreeSet serialises sorted: order never differs.
-            ("events".to_owned(), enum_value(&self.events)),
-        ]);
-        let (kind, target) = match &self.target {
-            Target::Firehose {
-                delivery_stream_arn,
-                iam_role_arn,
-            } => (
-                "firehose",
-                json!({"stream_arn": delivery_stream_arn, "role_arn": iam_role_arn}),
-            ),
-            Target::Sns { topic_arn } => ("sns", json!({"topic_arn": topic_arn})),
-            Target::CloudWatch { dimensions } => {
-                let mut dims: Vec<Value> = dimensions
-                    .iter()
-                    .map(|d| json!({"name": d.name, "source": enum_value(&d.source), "default": d.default_value}))
-                    .collect();
-                dims.sort_by_key(|v| v.to_string());
-                ("cloudwatch", json!({"dimensions": dims}))
-            }
-            Target::EventBridge { event_bus_arn } => {
-                ("eventbridge", json!({"event_bus_arn": event_bus_arn}))
-            }
-        };
-        f.insert(format!("target.{kind}"), target);
-        f
-    }
-}
-
-impl Diffable for IdentityAttributes {
-    const KIND: &'static str = "identity";
-    fn fields(&self) -> BTreeMap<String, Value> {
-        let mut f = BTreeMap::from([
-            (
-                "feedback_forwarding".to_owned(),
-                json!(self.feedback_forwarding),
-            ),
-            (
-                "default_configuration_set".to_owned(),
-                json!(self.default_configuration_set),
-            ),
-        ]);
-        if let Some(stack) = &self.managed_by {
-            f.insert(
-                format!("tags.{}", crate::resources::STACK_TAG),
-                json!(stack),
-            );
-        }
-        f
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::PolicyDocument;
+    use crate::resources::{
+        Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
+        IdentityAttributes, Role, Target,
+    };
     use crate::resources::{EventType, StreamFailure, TlsPolicy};
+    use serde_json::json;
     use std::collections::BTreeSet;
 
     fn set(name: &str) -> ConfigurationSet {
@@ -629,7 +428,8 @@ mod tests {
                     "type": "configuration_set",
                     "name": "ConfigSet",
                     "action": "update",
-                    "fields": [{"path": "delivery.tls_policy", "before": "OPTIONAL", "after": "REQUIRE"}]
+                    "fields": [{"path": "delivery.tls_policy", "before": "OPTIONAL", "after": "REQUIRE"}],
+                    "reason": "differs"
                 }],
                 "summary": {"create": 0, "update": 1, "replace": 0, "delete": 0}
             })
@@ -733,17 +533,29 @@ mod tests {
             },
         );
         let plan = diff("st", &state_with_set(set("New")), &observed);
-        let order: Vec<(&str, Action)> = plan
+        let order: Vec<(String, Action, Reason)> = plan
             .changes
             .iter()
-            .map(|c| (c.address.as_str(), c.action))
+            .map(|c| (c.address.to_string(), c.action, c.reason))
             .collect();
         assert_eq!(
             order,
             [
-                ("configuration_set.New", Action::Create),
-                ("configuration_set.Old", Action::Delete),
-                ("iam_role.old-role", Action::Delete),
+                (
+                    "configuration_set.New".to_owned(),
+                    Action::Create,
+                    Reason::MissingInAws
+                ),
+                (
+                    "configuration_set.Old".to_owned(),
+                    Action::Delete,
+                    Reason::NotInSpec
+                ),
+                (
+                    "iam_role.old-role".to_owned(),
+                    Action::Delete,
+                    Reason::NotInSpec
+                ),
             ]
         );
     }
@@ -768,15 +580,13 @@ mod tests {
         b.streams.insert("h".into(), stream("old-name"));
         let plan = diff("st", &a, &b);
         assert_eq!(plan.changes[0].action, Action::Replace);
-        assert_eq!(
-            plan.changes[0].reason.as_deref(),
-            Some("name cannot be changed in place")
-        );
+        assert_eq!(plan.changes[0].reason, Reason::CannotUpdateInPlace);
+        assert_eq!(plan.changes[0].replace_fields(), ["name"]);
         // A stream Firehose failed to create or delete is replaced, even when every
         // setting matches, and the plan says why.
         for (failure, reason) in [
-            (StreamFailure::CreatingFailed, "creating_failed"),
-            (StreamFailure::DeletingFailed, "deleting_failed"),
+            (StreamFailure::CreatingFailed, Reason::CreatingFailed),
+            (StreamFailure::DeletingFailed, Reason::DeletingFailed),
         ] {
             let mut broken = b.clone();
             broken.streams.insert("h".into(), stream("new-name"));
@@ -785,7 +595,7 @@ mod tests {
             }
             let plan = diff("st", &a, &broken);
             assert_eq!(plan.changes[0].action, Action::Replace);
-            assert_eq!(plan.changes[0].reason.as_deref(), Some(reason));
+            assert_eq!(plan.changes[0].reason, reason);
             assert_eq!(plan.changes[0].fields[0].path, "status");
         }
     }
@@ -808,6 +618,7 @@ mod tests {
         let plan = diff("st", &want, &have);
         assert_eq!(plan.changes.len(), 1);
         assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(plan.changes[0].reason, Reason::OutsideStackPath);
         assert_eq!(plan.changes[0].fields[0].path, "path");
     }
 
@@ -867,10 +678,110 @@ mod tests {
         };
         let plan = diff("s", &state(Some(want)), &state(Some(have.clone())));
         assert_eq!(plan.changes.len(), 1);
-        assert_eq!(plan.changes[0].address, "account");
+        assert_eq!(plan.changes[0].address, Address::Account);
+        assert_eq!(plan.changes[0].reason, Reason::Differs);
         assert_eq!(plan.changes[0].action, Action::Update);
         assert_eq!(plan.changes[0].fields[0].path, "vdm.enabled");
         // Not in the spec: never a change (and never a delete).
         assert!(diff("s", &state(None), &state(Some(have))).is_empty());
+    }
+
+    #[test]
+    fn an_identity_left_out_of_the_spec_is_reset_for_that_reason() {
+        let managed = IdentityAttributes {
+            identity: "example.com".into(),
+            feedback_forwarding: false,
+            default_configuration_set: Some("Main".into()),
+            managed_by: Some("s".into()),
+        };
+        let state = |i: IdentityAttributes| {
+            let mut d = Desired::default();
+            d.identities.insert("example.com".into(), i);
+            d
+        };
+        let plan = diff(
+            "s",
+            &state(IdentityAttributes::aws_defaults("example.com")),
+            &state(managed.clone()),
+        );
+        assert_eq!(plan.changes[0].action, Action::Update);
+        assert_eq!(plan.changes[0].reason, Reason::NotInSpec);
+        let mut changed = managed.clone();
+        changed.feedback_forwarding = true;
+        let plan = diff("s", &state(managed), &state(changed));
+        assert_eq!(plan.changes[0].reason, Reason::Differs);
+    }
+
+    #[test]
+    fn every_change_of_a_destroy_says_destroy() {
+        let plan = diff("s", &Desired::default(), &state_with_set(set("Main")));
+        assert_eq!(plan.changes[0].reason, Reason::NotInSpec);
+        let extra = Change {
+            address: Address::Bucket("history".into()),
+            action: Action::Delete,
+            reason: Reason::NotInSpec,
+            fields: Vec::new(),
+        };
+        let plan = plan.into_destroy(vec![extra]);
+        assert_eq!(plan.summary.delete, 2);
+        assert!(plan.changes.iter().all(|c| c.reason == Reason::Destroy));
+    }
+
+    #[test]
+    fn reasons_are_snake_case_codes_and_changes_read_back() {
+        for (reason, code) in [
+            (Reason::MissingInAws, "missing_in_aws"),
+            (Reason::Differs, "differs"),
+            (Reason::NotInSpec, "not_in_spec"),
+            (Reason::CannotUpdateInPlace, "cannot_update_in_place"),
+            (Reason::OutsideStackPath, "outside_stack_path"),
+            (Reason::CreatingFailed, "creating_failed"),
+            (Reason::DeletingFailed, "deleting_failed"),
+            (Reason::Destroy, "destroy"),
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), json!(code));
+        }
+        let mut want = set("Main");
+        want.sending_enabled = false;
+        let plan = diff("s", &state_with_set(want), &state_with_set(set("Main")));
+        let text = serde_json::to_string(&plan).unwrap();
+        let back: Plan = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, plan);
+        // A document whose type disagrees with its address is not a plan.
+        let forged = text.replace("\"type\":\"configuration_set\"", "\"type\":\"bucket\"");
+        assert!(serde_json::from_str::<Plan>(&forged).is_err());
+    }
+
+    #[test]
+    fn a_plan_carries_the_security_diagnostics_of_its_changes() {
+        let role = |trust: Value| Role {
+            name: "r".into(),
+            path: "/".into(),
+            description: String::new(),
+            trust_policy: PolicyDocument::new(trust),
+            attached_policies: Default::default(),
+            inline_policies: BTreeMap::new(),
+            tags: BTreeMap::new(),
+        };
+        let statement = json!({"Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"}, "Action": "sts:AssumeRole"});
+        let mut guarded = statement.clone();
+        guarded["Condition"] = json!({"StringEquals": {"aws:SourceAccount": "1"}});
+        let mut want = Desired::default();
+        let mut have = Desired::default();
+        want.roles.insert(
+            "r".into(),
+            role(json!({"Version": "2012-10-17", "Statement": [guarded]})),
+        );
+        have.roles.insert(
+            "r".into(),
+            role(json!({"Version": "2012-10-17", "Statement": [statement]})),
+        );
+        let plan = diff("s", &want, &have);
+        assert_eq!(plan.diagnostics.len(), 1);
+        assert_eq!(plan.diagnostics[0].severity, Severity::Security);
+        assert_eq!(plan.diagnostics[0].address, Address::IamRole("r".into()));
+        let doc = serde_json::to_value(&plan).unwrap();
+        assert_eq!(doc["diagnostics"][0]["severity"], "security");
+        assert_eq!(doc["diagnostics"][0]["address"], "iam_role.r");
     }
 }
