@@ -10,7 +10,7 @@ Exit codes:
   0  success, nothing to change
   1  error: invalid spec or flags, AWS error, refused apply
   2  plan --detailed-exitcode: changes are pending; drift: drift was found;
-     status: the account is at risk";
+     status: the account is at risk; audit: findings were reported";
 
 /// The SES sending-event pipeline as code: plan, apply and drift-check configuration
 /// sets, event destinations, Firehose streams, S3 buckets, IAM roles and identity settings.
@@ -119,6 +119,37 @@ pub enum Command {
     Status {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
+    },
+    /// Inspect the region's SES pipeline (read-only, no spec); exit 2 when there are findings.
+    ///
+    /// Roles SES or Firehose may assume without confused-deputy conditions, permissions
+    /// wider than least privilege, identities that lose or double bounces and
+    /// complaints, Firehose destinations without DELIVERY_DELAY, streams whose role
+    /// cannot write to their bucket (KMS included), buckets without default encryption
+    /// or public-access block. Each finding has its severity, resource and fix.
+    Audit {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Print a spec (YAML, stdout) for the SES pipeline the account has, to adopt it.
+    ///
+    /// Configuration sets with their options, tags and event destinations, the Firehose
+    /// streams they publish to with their S3 settings, those streams' buckets, roles
+    /// and identity settings. `apply --adopt` of the result changes nothing but
+    /// ownership tags.
+    Export {
+        /// Only the resources of this sesinfra stack (its `sesinfra:stack` tag).
+        #[arg(long, value_name = "NAME")]
+        stack: Option<String>,
+        /// Only this configuration set (repeatable).
+        #[arg(long = "configuration-set", value_name = "NAME")]
+        configuration_sets: Vec<String>,
+        /// Only this identity, with its default configuration set (repeatable).
+        #[arg(long = "identity", value_name = "NAME")]
+        identities: Vec<String>,
+        /// The `stack:` of the exported spec (default: --stack, else `imported`).
+        #[arg(long, value_name = "NAME")]
+        new_stack: Option<String>,
     },
     /// Print the JSON Schema of the spec format.
     Schema,

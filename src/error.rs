@@ -15,7 +15,7 @@ pub const EXIT_SUCCESS: u8 = 0;
 /// Exit code of every error: invalid spec or flags, AWS error, refused apply.
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code of `plan --detailed-exitcode` with changes, `drift` with drift, `status`
-/// at risk. Never used for an error (so clap's usage errors exit 1, not 2).
+/// at risk, `audit` with findings. Never used for an error (so clap's usage errors exit 1, not 2).
 pub const EXIT_PENDING: u8 = 2;
 
 /// What `apply` or `destroy` was about to do, for the confirmation's wording.
@@ -65,6 +65,9 @@ pub enum Error {
     },
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// `export --new-stack` (or `--stack`) names no valid stack.
+    #[error("`{name}` cannot be the exported spec's stack: {rule}; pass --new-stack NAME")]
+    InvalidStackName { name: String, rule: String },
 }
 
 impl Error {
@@ -79,7 +82,7 @@ impl Error {
 pub fn exit_code(result: &Result<Outcome, Error>) -> u8 {
     match result {
         Ok(Outcome::Success) => EXIT_SUCCESS,
-        Ok(Outcome::ChangesPending | Outcome::AtRisk) => EXIT_PENDING,
+        Ok(Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings) => EXIT_PENDING,
         Err(e) if e.is_broken_pipe() => EXIT_SUCCESS,
         Err(_) => EXIT_ERROR,
     }
@@ -104,6 +107,7 @@ mod tests {
         assert_eq!(exit_code(&Ok(Outcome::Success)), 0);
         assert_eq!(exit_code(&Ok(Outcome::ChangesPending)), 2);
         assert_eq!(exit_code(&Ok(Outcome::AtRisk)), 2);
+        assert_eq!(exit_code(&Ok(Outcome::Findings)), 2);
         assert_eq!(exit_code(&Err(Error::NotConfirmed(Verb::Apply))), 1);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(exit_code(&Err(Error::Output(pipe))), 0);

@@ -3,6 +3,7 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod commands;
@@ -10,7 +11,9 @@ pub mod desired;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod health;
+pub mod inventory;
 pub mod model;
 pub mod plan;
 pub mod policy;

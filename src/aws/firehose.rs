@@ -690,6 +690,40 @@ fn compression_from_sdk(
     }
 }
 
+// --------------------------------------------------------------------------- account-wide reads
+
+/// A stream found in the account (an event destination names it), as read by `audit`
+/// and `export`: no waiting on streams being created or deleted, and a stream
+/// sesinfra cannot model is not an error but the reason why (`Err`). `None` when it
+/// does not exist. Tags (one more call) only when `with_tags`.
+pub async fn inspect_delivery_stream(
+    clients: &Clients,
+    name: &str,
+    with_tags: bool,
+) -> Result<Option<Result<DeliveryStream, String>>, AwsError> {
+    let Some((described, details)) = describe(clients, name).await? else {
+        return Ok(None);
+    };
+    let mut stream = match (described.stream, &details.status) {
+        (Err(why), _) => return Ok(Some(Err(why))),
+        (Ok(_), StreamStatus::Creating | StreamStatus::Deleting) => {
+            return Ok(Some(Err(format!(
+                "is {}",
+                if details.status == StreamStatus::Creating {
+                    "being created"
+                } else {
+                    "being deleted"
+                }
+            ))));
+        }
+        (Ok(stream), _) => stream,
+    };
+    if with_tags {
+        stream.tags = list_tags(clients, name).await?;
+    }
+    Ok(Some(Ok(stream)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

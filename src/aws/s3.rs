@@ -192,19 +192,25 @@ async fn get_encryption(clients: &Clients, name: &str) -> Result<BucketEncryptio
         }
         Err(e) => return Err(AwsError::from_sdk(SERVICE, OP, e)),
     };
+    Ok(encryption_from(&out))
+}
+
+fn encryption_from(
+    out: &aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput,
+) -> BucketEncryption {
     let default = out
         .server_side_encryption_configuration()
         .and_then(|c| c.rules().first())
         .and_then(|r| r.apply_server_side_encryption_by_default());
     let Some(default) = default else {
-        return Ok(BucketEncryption::SseS3);
+        return BucketEncryption::SseS3;
     };
     let bucket_key = out
         .server_side_encryption_configuration()
         .and_then(|c| c.rules().first())
         .and_then(|r| r.bucket_key_enabled())
         .unwrap_or(false);
-    Ok(match default.sse_algorithm() {
+    match default.sse_algorithm() {
         // DSSE-KMS is KMS too; sesinfra never writes it.
         ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse => BucketEncryption::Kms {
             // No key id means the AWS managed key (aws/s3), which sesinfra never writes:
@@ -215,7 +221,7 @@ async fn get_encryption(clients: &Clients, name: &str) -> Result<BucketEncryptio
         },
         // A bucket key means nothing for SSE-S3.
         _ => BucketEncryption::SseS3,
-    })
+    }
 }
 
 async fn get_block_public_access(clients: &Clients, name: &str) -> Result<bool, AwsError> {
@@ -544,4 +550,47 @@ fn has_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, code: &str) -> boo
 /// sesinfra, reported rather than panicking.
 fn built<T>(operation: &'static str, result: Result<T, BuildError>) -> Result<T, AwsError> {
     result.map_err(|e| AwsError::local(SERVICE, operation, format!("invalid request: {e}")))
+}
+
+// --------------------------------------------------------------------------- account-wide reads
+
+/// What `audit` needs to know about a bucket's protection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketPosture {
+    /// The bucket's default encryption; `None` when it states none (`get_bucket` reads
+    /// that as SSE-S3, which S3 applies anyway since January 2023).
+    pub encryption: Option<BucketEncryption>,
+    /// All four public-access-block flags on.
+    pub block_public_access: bool,
+    pub tags: Tags,
+}
+
+/// The bucket's encryption, public-access block and tags, or `None` when it does not
+/// exist (four calls, not `get_bucket`'s six).
+pub async fn bucket_posture(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<BucketPosture>, AwsError> {
+    match clients.s3.head_bucket().bucket(name).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk(SERVICE, "HeadBucket", e)),
+    }
+    let stated = async {
+        match clients.s3.get_bucket_encryption().bucket(name).send().await {
+            Ok(out) => Ok(Some(encryption_from(&out))),
+            Err(e) if has_code(&e, "ServerSideEncryptionConfigurationNotFoundError") => Ok(None),
+            Err(e) => Err(AwsError::from_sdk(SERVICE, "GetBucketEncryption", e)),
+        }
+    };
+    let (encryption, block_public_access, tags) = tokio::try_join!(
+        stated,
+        get_block_public_access(clients, name),
+        get_tags(clients, name)
+    )?;
+    Ok(Some(BucketPosture {
+        encryption,
+        block_public_access,
+        tags,
+    }))
 }

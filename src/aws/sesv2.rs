@@ -983,6 +983,37 @@ fn dimension_source_from_sdk(
     }
 }
 
+// --------------------------------------------------------------------------- account-wide reads
+
+/// SES's largest page for `ListEmailIdentities`.
+const IDENTITIES_PAGE: i32 = 1000;
+
+/// Names of every email identity (domains and addresses) in the region, 1,000 per call.
+pub async fn list_email_identities(clients: &Clients) -> Result<Vec<String>, AwsError> {
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .sesv2
+            .list_email_identities()
+            .page_size(IDENTITIES_PAGE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(sdk_err("ListEmailIdentities"))?;
+        names.extend(
+            out.email_identities
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|i| i.identity_name),
+        );
+        match out.next_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(names),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -146,6 +146,63 @@ pub async fn account_owners(clients: &Clients) -> Result<Vec<(String, String)>, 
     Ok(found)
 }
 
+/// Which stack owns each configuration set and Firehose stream that carries a
+/// `sesinfra:stack` tag, whatever the stack: `(sets, streams)`, name → stack. One
+/// paginated call; a hint (the Tagging API is eventually consistent) used for wording,
+/// never to act on a resource.
+pub async fn stack_owners(
+    clients: &Clients,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, String>,
+        std::collections::BTreeMap<String, String>,
+    ),
+    AwsError,
+> {
+    const OP: &str = "GetResources";
+    let filter = TagFilter::builder().key(STACK_TAG).build();
+    let (mut sets, mut streams) = (
+        std::collections::BTreeMap::new(),
+        std::collections::BTreeMap::new(),
+    );
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .tagging
+            .get_resources()
+            .tag_filters(filter.clone())
+            .resource_type_filters(CONFIGURATION_SET_TYPE)
+            .resource_type_filters(DELIVERY_STREAM_TYPE)
+            .resources_per_page(PAGE_SIZE)
+            .set_pagination_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+        for mapping in out.resource_tag_mapping_list.unwrap_or_default() {
+            let kind = mapping.resource_arn.as_deref().and_then(classify);
+            let owner = mapping
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .find(|t| t.key == STACK_TAG)
+                .map(|t| t.value);
+            match (kind, owner) {
+                (Some(Kind::ConfigurationSet(name)), Some(owner)) => {
+                    sets.insert(name, owner);
+                }
+                (Some(Kind::Stream(name)), Some(owner)) => {
+                    streams.insert(name, owner);
+                }
+                _ => {}
+            }
+        }
+        match out.pagination_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok((sets, streams)),
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
     ConfigurationSet(String),

@@ -19,7 +19,9 @@ use crate::spec::{self, LoadError};
 use crate::validate::{self as validator, Inputs};
 
 mod apply;
+mod audit;
 mod drift;
+mod export;
 mod online;
 mod plan;
 mod progress;
@@ -35,6 +37,8 @@ pub enum Outcome {
     ChangesPending,
     /// Exit 2: `status` found the account at risk.
     AtRisk,
+    /// Exit 2: `audit` reported findings.
+    Findings,
 }
 
 /// How output should look, decided once from the flags and the process's streams.
@@ -138,6 +142,23 @@ pub fn run(
             stderr,
         ),
         Command::Status { output } => status::status(*output, global, stdout),
+        Command::Audit { output } => audit::audit(*output, global, stdout),
+        Command::Export {
+            stack,
+            configuration_sets,
+            identities,
+            new_stack,
+        } => export::export(
+            &crate::inventory::Scope {
+                stack: stack.clone(),
+                configuration_sets: configuration_sets.clone(),
+                identities: identities.clone(),
+            },
+            new_stack.as_deref(),
+            global,
+            stdout,
+            stderr,
+        ),
         Command::Drift { spec, output } => {
             drift::drift(&spec.path(), *output, global, style, stdout, stderr)
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the real `sesinfra` binary, driven as a user would. One test binary
 //! (faster to build); helpers in `support`.
 
+mod audit;
 mod aws_firehose;
 mod aws_iam;
 mod aws_s3;
@@ -14,8 +15,10 @@ mod emulator_extension;
 mod engine;
 mod engine_buckets;
 mod examples;
+mod export;
 mod fixtures;
 mod readme;
+mod seed;
 mod settings;
 mod status;
 mod support;
