@@ -159,6 +159,7 @@ impl GlobalArgs {
             endpoint_url: self.endpoint_url.clone().filter(|u| !u.is_empty()),
             static_credentials: None,
             rates,
+            waits: crate::aws::WaitPolicy::from_env(std::env::vars())?,
         })
     }
 }

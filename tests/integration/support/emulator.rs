@@ -51,6 +51,7 @@ impl Emulator {
 
     /// Settings for sesinfra's AWS clients pointed at this emulator.
     pub fn settings(&self) -> AwsSettings {
+        let (rates, waits) = super::test_rates_and_waits();
         AwsSettings {
             region: Some("eu-west-1".to_owned()),
             profile: None,
@@ -59,7 +60,8 @@ impl Emulator {
                 access_key_id: "testing".to_owned(),
                 secret_access_key: "testing".to_owned(),
             }),
-            rates: Default::default(),
+            rates,
+            waits,
         }
     }
 
@@ -79,17 +81,30 @@ impl Emulator {
     /// the environment, as a user would set them; nothing read from ~/.aws).
     pub fn sesinfra(&self) -> assert_cmd::Command {
         let mut cmd = super::sesinfra();
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "eu-west-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config")
-            .env(
+        cmd.envs(self.env());
+        cmd
+    }
+
+    /// The environment of a `sesinfra` run against this emulator, for tests that start
+    /// it through a script or a terminal: the AWS settings and `support::test_env`.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config"),
+            (
                 "AWS_SHARED_CREDENTIALS_FILE",
                 "/nonexistent/sesinfra-test-credentials",
-            );
-        cmd
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        env.extend(super::test_env());
+        env
     }
 
     /// How many injected failing calls are still queued (none consumed = no such call).
