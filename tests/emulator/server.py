@@ -152,6 +152,7 @@ def _fork_server(host: str, app, handler) -> int:
     for service in _SERVICES:
         importlib.import_module(f"moto.{service}")
         importlib.import_module(f"moto.{service}.urls")
+    _warm_up(app)
     # Children are reaped by the kernel; `stop` needs no wait.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     children: set[int] = set()
@@ -178,6 +179,42 @@ def _fork_server(host: str, app, handler) -> int:
         except ProcessLookupError:
             pass
     return 0
+
+
+# One read-only call per service, in each service's protocol.
+_WARM_UP_CALLS = (
+    ("sts", "POST", "/", {}, "Action=GetCallerIdentity&Version=2011-06-15"),
+    ("iam", "POST", "/", {}, "Action=ListRoles&Version=2010-05-08"),
+    ("firehose", "POST", "/", {"X-Amz-Target": "Firehose_20150804.ListDeliveryStreams"}, "{}"),
+    ("tagging", "POST", "/", {"X-Amz-Target": "ResourceGroupsTaggingAPI_20170126.GetResources"}, "{}"),
+    ("kms", "POST", "/", {"X-Amz-Target": "TrentService.ListKeys"}, "{}"),
+    ("s3", "GET", "/", {}, ""),
+    ("ses", "GET", "/v2/email/contact-lists", {}, ""),
+)
+
+
+def _warm_up(app) -> None:
+    """Calls each service once through the WSGI app, in this thread, then resets every
+    backend: moto builds its URL maps and service apps on first use, which would
+    otherwise cost each forked emulator most of a second."""
+    from werkzeug.test import Client
+
+    client = Client(app)
+    for scope, method, path, headers, body in _WARM_UP_CALLS:
+        credential = f"testing/20260101/us-east-1/{scope}/aws4_request"
+        headers = {
+            **headers,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0",
+        }
+        if body:
+            json_body = "X-Amz-Target" in headers
+            headers["Content-Type"] = "application/x-amz-json-1.1" if json_body else "application/x-www-form-urlencoded"
+        response = client.open(path, method=method, headers=headers, data=body)
+        if response.status_code != 200:
+            raise RuntimeError(f"warm-up call to {scope} answered {response.status}: {response.get_data()[:300]!r}")
+    response = client.post("/moto-api/reset")
+    if response.status_code != 200:
+        raise RuntimeError(f"reset after the warm-up answered {response.status}")
 
 
 def _emulator_child(host: str, app, handler, log: str) -> None:
