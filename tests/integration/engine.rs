@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::{Emulator, Service, repo, yaml_files};
 
 /// SES identities must exist before sesinfra manages their settings.
-async fn create_identities(emulator: &Emulator, region: &str, names: &[&str]) {
+pub async fn create_identities(emulator: &Emulator, region: &str, names: &[&str]) {
     let clients = emulator.clients_in(region).await;
     for name in names {
         clients

@@ -16,6 +16,7 @@ mod engine_buckets;
 mod examples;
 mod fixtures;
 mod readme;
+mod renderings;
 mod settings;
 mod status;
 mod support;

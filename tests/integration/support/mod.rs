@@ -7,7 +7,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 mod emulator;
+mod test;
 pub use emulator::{Emulator, Service};
+pub use test::Test;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
