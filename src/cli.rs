@@ -160,6 +160,7 @@ impl GlobalArgs {
             static_credentials: None,
             rates,
             waits: crate::aws::WaitPolicy::from_env(std::env::vars())?,
+            http_client: None,
         })
     }
 }

@@ -29,6 +29,10 @@ pub struct AwsSettings {
     pub rates: Rates,
     /// Delays between polls and retries (`wait.rs`; `SESINFRA_WAIT_SCALE` in tests).
     pub waits: WaitPolicy,
+    /// Test seam: the HTTP client under every service's limiter instead of the HTTPS
+    /// one (tests pass the SDK's replay or a recording client). Always `None` in the
+    /// binary.
+    pub http_client: Option<SharedHttpClient>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +108,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .region()
         .map(|r| r.to_string())
         .ok_or(ConfigError::NoRegion)?;
-    let https = https_client();
+    let https = settings.http_client.clone().unwrap_or_else(https_client);
     let limited = |service: &str| {
         LimitedHttpClient::new(
             https.clone(),

@@ -17,6 +17,7 @@ mod examples;
 mod fixtures;
 mod readme;
 mod renderings;
+mod replay;
 mod settings;
 mod status;
 mod support;

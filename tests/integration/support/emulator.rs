@@ -128,6 +128,7 @@ impl Emulator {
             }),
             rates,
             waits,
+            http_client: None,
         }
     }
 

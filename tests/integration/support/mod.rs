@@ -7,9 +7,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 mod emulator;
+pub mod replay;
 mod test;
 pub use emulator::{Emulator, Service};
-pub use test::Test;
+pub use test::{Test, bless};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
