@@ -1,7 +1,8 @@
 //! "No change makes no call" beyond reads, for every service, proved at the SDK level:
 //! the engine plans and applies an up-to-date stack through sesinfra's real SDK clients
 //! (`aws::connect`), whose HTTP client replays exchanges recorded from the emulator
-//! (`support::replay`). Every call made must be one of the recorded reads, each once,
+//! (`support::replay`). Unlike the emulator's journal, this sees every call of every
+//! service, IAM, S3 and Firehose included. Every call made must be one of the recorded reads, each once,
 //! and the recordings must all be used: a write, or any other call, fails the test.
 //!
 //! After an intended change of the calls, `SESINFRA_UPDATE_SNAPSHOTS=1 cargo test
