@@ -177,7 +177,7 @@ pub struct SpecArg {
 impl GlobalArgs {
     /// AWS settings from the flags and the environment (the spec's region, when it has
     /// one, wins later). Errors name the bad rate and what is valid.
-    pub fn aws_settings(&self) -> Result<crate::aws::AwsSettings, crate::aws::limit::RateError> {
+    pub fn aws_settings(&self) -> Result<crate::aws::AwsSettings, crate::error::Error> {
         let mut rates = crate::aws::limit::Rates::from_env(std::env::vars())?;
         for (service, rate) in &self.rates {
             rates.set(&format!("--rate {service}={rate}"), service, rate)?;
@@ -188,6 +188,8 @@ impl GlobalArgs {
             endpoint_url: self.endpoint_url.clone().filter(|u| !u.is_empty()),
             static_credentials: None,
             rates,
+            waits: crate::aws::WaitPolicy::from_env(std::env::vars())?,
+            http_client: None,
         })
     }
 }

@@ -44,6 +44,9 @@ pub enum Error {
     /// A `--rate` flag or `SESINFRA_RATE_*` variable sesinfra cannot use.
     #[error(transparent)]
     Rate(#[from] RateError),
+    /// A `SESINFRA_WAIT_SCALE` (test hook) sesinfra cannot use.
+    #[error(transparent)]
+    WaitScale(#[from] crate::aws::wait::WaitScaleError),
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]

@@ -14,6 +14,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_sts::config::Credentials;
 
 use super::limit::{LimitedHttpClient, RateLimiter, Rates};
+use super::wait::WaitPolicy;
 
 /// Settings from the command line and the spec.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,12 @@ pub struct AwsSettings {
     pub static_credentials: Option<StaticCredentials>,
     /// Calls per second each service may take at most (`--rate`, `SESINFRA_RATE_*`).
     pub rates: Rates,
+    /// Delays between polls and retries (`wait.rs`; `SESINFRA_WAIT_SCALE` in tests).
+    pub waits: WaitPolicy,
+    /// Test seam: the HTTP client under every service's limiter instead of the HTTPS
+    /// one (tests pass the SDK's replay or a recording client). Always `None` in the
+    /// binary.
+    pub http_client: Option<SharedHttpClient>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +59,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// The Resource Groups Tagging API: what carries the stack's tag (`tagging.rs`).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// How long the service modules and the executor wait between polls and retries.
+    pub waits: WaitPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +71,11 @@ pub enum ConfigError {
 
 pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(settings.waits.sdk_initial_backoff),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -95,7 +108,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .region()
         .map(|r| r.to_string())
         .ok_or(ConfigError::NoRegion)?;
-    let https = https_client();
+    let https = settings.http_client.clone().unwrap_or_else(https_client);
     let limited = |service: &str| {
         LimitedHttpClient::new(
             https.clone(),
@@ -126,6 +139,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         sts: client!(aws_sdk_sts, "sts"),
         tagging: client!(aws_sdk_resourcegroupstagging, "tagging"),
+        waits: settings.waits,
     })
 }
 

@@ -54,9 +54,10 @@ pub enum StreamStatus {
     Unknown(String),
 }
 
-/// How long and how often to poll while Firehose creates or deletes a stream.
+/// How long and how often to poll while Firehose creates or deletes a stream (part of
+/// `aws::WaitPolicy`, carried by `Clients`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitPolicy {
+pub struct StreamPolls {
     /// Delay before the first poll; it doubles after every poll up to `max_delay`.
     pub first_delay: Duration,
     pub max_delay: Duration,
@@ -64,11 +65,11 @@ pub struct WaitPolicy {
     pub timeout: Duration,
 }
 
-impl WaitPolicy {
+impl StreamPolls {
     /// For real AWS: creation usually takes under a minute, sometimes several; polls stay
     /// far below the 5 calls per second Firehose allows per account, even for many
     /// streams at once.
-    pub const DEFAULT: WaitPolicy = WaitPolicy {
+    pub const DEFAULT: StreamPolls = StreamPolls {
         first_delay: Duration::from_secs(5),
         max_delay: Duration::from_secs(30),
         timeout: Duration::from_secs(15 * 60),
@@ -93,20 +94,11 @@ fn build_err(
 
 // --------------------------------------------------------------------------- read
 
-/// A stream's settings and tags; `None` when it does not exist. Waits (with
-/// `WaitPolicy::DEFAULT`) while it is being created or deleted.
+/// A stream's settings and tags; `None` when it does not exist. Waits (polls of
+/// `clients.waits.stream`) while it is being created or deleted.
 pub async fn get_delivery_stream(
     clients: &Clients,
     name: &str,
-) -> Result<Option<DeliveryStream>, AwsError> {
-    get_delivery_stream_with(clients, name, &WaitPolicy::DEFAULT).await
-}
-
-/// `get_delivery_stream` with an explicit wait.
-pub async fn get_delivery_stream_with(
-    clients: &Clients,
-    name: &str,
-    wait: &WaitPolicy,
 ) -> Result<Option<DeliveryStream>, AwsError> {
     let Some((mut described, details)) = describe(clients, name).await? else {
         return Ok(None);
@@ -115,14 +107,14 @@ pub async fn get_delivery_stream_with(
         StreamStatus::Creating => {
             // Reading a half-made stream would plan changes to it; wait until it is
             // ACTIVE or has failed, then read again.
-            settle(clients, name, wait, Settle::Created).await?;
+            settle(clients, name, Settle::Created).await?;
             match describe(clients, name).await? {
                 Some((again, _)) => described = again,
                 None => return Ok(None),
             }
         }
         StreamStatus::Deleting => {
-            settle(clients, name, wait, Settle::Gone).await?;
+            settle(clients, name, Settle::Gone).await?;
             return Ok(None);
         }
         _ => {}
@@ -347,23 +339,13 @@ async fn list_tags(clients: &Clients, name: &str) -> Result<Tags, AwsError> {
 
 // --------------------------------------------------------------------------- create
 
-/// Creates a stream and waits until it is ACTIVE (with `WaitPolicy::DEFAULT`); returns
-/// its ARN.
+/// Creates a stream and waits until it is ACTIVE; returns its ARN.
 pub async fn create_delivery_stream(
     clients: &Clients,
     stream: &DeliveryStream,
 ) -> Result<String, AwsError> {
-    create_delivery_stream_with(clients, stream, &WaitPolicy::DEFAULT).await
-}
-
-/// `create_delivery_stream` with an explicit wait (tests against an instant emulator).
-pub async fn create_delivery_stream_with(
-    clients: &Clients,
-    stream: &DeliveryStream,
-    wait: &WaitPolicy,
-) -> Result<String, AwsError> {
     start_create(clients, stream).await?;
-    Ok(wait_until_active(clients, &stream.name, wait).await?.arn)
+    Ok(wait_until_active(clients, &stream.name).await?.arn)
 }
 
 /// Sends CreateDeliveryStream, nothing else. A caller may retry this call as a whole
@@ -397,12 +379,8 @@ pub async fn start_create(clients: &Clients, stream: &DeliveryStream) -> Result<
 
 /// Polls until the stream is ACTIVE. `CREATING_FAILED` is an error carrying Firehose's
 /// reason; so is running out of time. Throttled polls are retried within the wait.
-pub async fn wait_until_active(
-    clients: &Clients,
-    name: &str,
-    wait: &WaitPolicy,
-) -> Result<StreamDetails, AwsError> {
-    match settle(clients, name, wait, Settle::Created).await? {
+pub async fn wait_until_active(clients: &Clients, name: &str) -> Result<StreamDetails, AwsError> {
+    match settle(clients, name, Settle::Created).await? {
         Some(details) if details.status == StreamStatus::Active => Ok(details),
         Some(StreamDetails {
             status: StreamStatus::CreatingFailed(reason),
@@ -437,15 +415,15 @@ enum Settle {
     Gone,
 }
 
-/// Polls the stream with backoff until it reaches `until`; returns its last details
-/// (`None` once gone). A throttled poll learned nothing and is simply repeated: the
-/// operation being waited for is never sent again from here.
+/// Polls the stream with backoff (`clients.waits.stream`) until it reaches `until`;
+/// returns its last details (`None` once gone). A throttled poll learned nothing and is
+/// simply repeated: the operation being waited for is never sent again from here.
 async fn settle(
     clients: &Clients,
     name: &str,
-    wait: &WaitPolicy,
     until: Settle,
 ) -> Result<Option<StreamDetails>, AwsError> {
+    let wait = &clients.waits.stream;
     let started = Instant::now();
     let mut delay = wait.first_delay;
     loop {
@@ -585,18 +563,13 @@ async fn update_tags(
 
 // --------------------------------------------------------------------------- delete
 
-/// Deletes a stream and waits until it is gone (with `WaitPolicy::DEFAULT`), so its
-/// name can be used again at once. A missing stream is a `NotFound` error.
-pub async fn delete_delivery_stream(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    delete_delivery_stream_with(clients, name, &WaitPolicy::DEFAULT, false).await
-}
-
-/// `force`: `AllowForceDelete`, the only way to delete a `DELETING_FAILED` stream
-/// (Firehose could not retire its KMS grant; the API reference says to force it).
-pub async fn delete_delivery_stream_with(
+/// Deletes a stream and waits until it is gone, so its name can be used again at
+/// once. A missing stream is a `NotFound` error. `force`: `AllowForceDelete`, the only
+/// way to delete a `DELETING_FAILED` stream (Firehose could not retire its KMS grant;
+/// the API reference says to force it).
+pub async fn delete_delivery_stream(
     clients: &Clients,
     name: &str,
-    wait: &WaitPolicy,
     force: bool,
 ) -> Result<(), AwsError> {
     const OP: &str = "DeleteDeliveryStream";
@@ -608,7 +581,7 @@ pub async fn delete_delivery_stream_with(
         .send()
         .await
         .map_err(sdk_err(OP))?;
-    match settle(clients, name, wait, Settle::Gone).await? {
+    match settle(clients, name, Settle::Gone).await? {
         None => Ok(()),
         Some(details) => Err(AwsError::local(
             SERVICE,

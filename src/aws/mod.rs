@@ -15,6 +15,8 @@ pub mod s3;
 pub mod sesv2;
 pub mod sts;
 pub mod tagging;
+pub mod wait;
 
 pub use config::{AwsSettings, Clients, StaticCredentials, connect};
 pub use error::{AwsError, ErrorKind};
+pub use wait::WaitPolicy;

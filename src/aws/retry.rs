@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::AwsError;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Give up when the next wait would end after this much time since the first try.
     pub max_elapsed: Duration,

@@ -15,7 +15,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
-use super::retry::{RetryPolicy, retry};
+use super::retry::retry;
 use super::{AwsError, Clients};
 use crate::resources::{Bucket, BucketEncryption, Tags};
 
@@ -84,7 +84,7 @@ pub async fn create_bucket(clients: &Clients, bucket: &Bucket) -> Result<(), Aws
         .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
 
     let name = bucket.name.as_str();
-    let policy = RetryPolicy::NEW_BUCKET;
+    let policy = clients.waits.new_bucket;
     // A new bucket is unversioned and SSE-S3 encrypted: write only what differs.
     if bucket.versioning {
         retry(policy, "enable versioning of a new bucket", || {

@@ -124,14 +124,13 @@ async fn create_stream(
         aws::firehose::start_create(c, stream)
     })
     .await?;
-    aws::firehose::wait_until_active(c, &stream.name, &aws::firehose::WaitPolicy::DEFAULT)
+    aws::firehose::wait_until_active(c, &stream.name)
         .await
         .map(|_| ())
 }
 
 async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsError> {
-    aws::firehose::delete_delivery_stream_with(c, name, &aws::firehose::WaitPolicy::DEFAULT, force)
-        .await
+    aws::firehose::delete_delivery_stream(c, name, force).await
 }
 
 /// Order of deletes: what references others goes first.
@@ -432,7 +431,7 @@ pub async fn apply(
     let steps = steps(plan, desired, observed, env)?;
     let runner = Arc::new(AwsRunner {
         clients: clients.clone(),
-        propagation: RetryPolicy::IAM_PROPAGATION,
+        propagation: clients.waits.iam_propagation,
     });
     Ok(schedule::run(steps, runner, 4, on_event).await)
 }

@@ -11,6 +11,21 @@ and serves until SIGTERM or SIGINT, or until its standard input reaches end of
 file when standard input is a pipe, a socket or a terminal, so that a test
 process that spawned it with a piped stdin and then died does not leave it
 running.  (A stdin of /dev/null or a regular file is not watched.)
+
+    python server.py --host 127.0.0.1 --fork-server
+
+loads moto and the extension once, prints `FORK-SERVER READY`, then serves one
+command per line of standard input, each answered by one line on stdout:
+
+    start LOGFILE   fork a fresh emulator (its own state, a free port, its
+                    stderr appended to LOGFILE); answers `READY <url> <pid>`
+                    or `FAILED <reason>`
+    stop PID        stop an emulator it started; answers `STOPPED PID`
+
+At end of file on stdin it stops every emulator it started and exits.  Loading
+moto takes about a second of CPU; a fork takes milliseconds, which is what a
+test suite that starts one emulator per test wants.  An emulator also stops if
+its fork server dies.
 """
 
 from __future__ import annotations
@@ -48,40 +63,69 @@ def _stdin_is_watchable() -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(sys.stdin.fileno())
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", type=_loopback, default="127.0.0.1", help="loopback address to bind")
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    args = parser.parse_args()
-
-    # Request logging would fill an unread stderr pipe; errors are still logged.
-    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
-
+def _load_app():
+    """moto's WSGI app with sesinfra's extension, and the request handler."""
     import sesinfra_moto
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
 
     sesinfra_moto.install()
     app = sesinfra_moto.ControlMiddleware(
         sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
     )
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{server.server_address[1]}"
+    return app, MotoRequestHandler
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+# The services sesinfra and its tests call: imported by the fork server before it
+# forks, so each emulator starts with them loaded (moto imports them lazily).
+_SERVICES = ("cloudwatch", "firehose", "iam", "kms", "resourcegroupstaggingapi", "s3", "ses", "sesv2", "sts")
+
+
+def _start_serving(host: str, port: int, app, handler) -> tuple[str, object, threading.Thread]:
+    """Binds and serves in a thread; returns once the control endpoint answers."""
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{server.server_address[1]}"
     serving = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
     serving.start()
-
     # Ready means answering: probe the control endpoint through the real socket.
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
     with direct.open(f"{url}/_sesinfra/health", timeout=30) as probe:
         if probe.status != 200:
-            print(f"health check failed: HTTP {probe.status}", file=sys.stderr)
-            return 1
+            raise RuntimeError(f"health check failed: HTTP {probe.status}")
+    return url, server, serving
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", type=_loopback, default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--fork-server", action="store_true", help="start emulators on request, one per `start` line on stdin"
+    )
+    return parser
+
+
+def main() -> int:
+    args = _parser().parse_args()
+
+    # Request logging would fill an unread stderr pipe; errors are still logged.
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+
+    app, handler = _load_app()
+    if args.fork_server:
+        return _fork_server(args.host, app, handler)
+    try:
+        url, server, serving = _start_serving(args.host, args.port, app, handler)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(f"READY {url}", flush=True)
 
     if _stdin_is_watchable():
@@ -99,6 +143,100 @@ def main() -> int:
     server.shutdown()
     serving.join(timeout=10)
     return 0
+
+
+def _fork_server(host: str, app, handler) -> int:
+    """Single-threaded (so forking is safe): reads commands, forks emulators."""
+    import importlib
+
+    for service in _SERVICES:
+        importlib.import_module(f"moto.{service}")
+        importlib.import_module(f"moto.{service}.urls")
+    _warm_up(app)
+    # Children are reaped by the kernel; `stop` needs no wait.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    children: set[int] = set()
+    print("FORK-SERVER READY", flush=True)
+    for line in sys.stdin:
+        command, _, argument = line.strip().partition(" ")
+        if command == "start":
+            pid = os.fork()
+            if pid == 0:
+                _emulator_child(host, app, handler, argument)  # never returns
+            children.add(pid)
+        elif command == "stop" and argument.isdigit() and int(argument) in children:
+            children.discard(int(argument))
+            try:
+                os.kill(int(argument), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            print(f"STOPPED {argument}", flush=True)
+        else:
+            print(f"FAILED unknown command {line.strip()!r}", flush=True)
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return 0
+
+
+# One read-only call per service, in each service's protocol.
+_WARM_UP_CALLS = (
+    ("sts", "POST", "/", {}, "Action=GetCallerIdentity&Version=2011-06-15"),
+    ("iam", "POST", "/", {}, "Action=ListRoles&Version=2010-05-08"),
+    ("firehose", "POST", "/", {"X-Amz-Target": "Firehose_20150804.ListDeliveryStreams"}, "{}"),
+    ("tagging", "POST", "/", {"X-Amz-Target": "ResourceGroupsTaggingAPI_20170126.GetResources"}, "{}"),
+    ("kms", "POST", "/", {"X-Amz-Target": "TrentService.ListKeys"}, "{}"),
+    ("s3", "GET", "/", {}, ""),
+    ("ses", "GET", "/v2/email/contact-lists", {}, ""),
+)
+
+
+def _warm_up(app) -> None:
+    """Calls each service once through the WSGI app, in this thread, then resets every
+    backend: moto builds its URL maps and service apps on first use, which would
+    otherwise cost each forked emulator most of a second."""
+    from werkzeug.test import Client
+
+    client = Client(app)
+    for scope, method, path, headers, body in _WARM_UP_CALLS:
+        credential = f"testing/20260101/us-east-1/{scope}/aws4_request"
+        headers = {
+            **headers,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0",
+        }
+        if body:
+            json_body = "X-Amz-Target" in headers
+            headers["Content-Type"] = "application/x-amz-json-1.1" if json_body else "application/x-www-form-urlencoded"
+        response = client.open(path, method=method, headers=headers, data=body)
+        if response.status_code != 200:
+            raise RuntimeError(f"warm-up call to {scope} answered {response.status}: {response.get_data()[:300]!r}")
+    response = client.post("/moto-api/reset")
+    if response.status_code != 200:
+        raise RuntimeError(f"reset after the warm-up answered {response.status}")
+
+
+def _emulator_child(host: str, app, handler, log: str) -> None:
+    """In a forked child: serve on a free port, answer one line, serve until killed
+    or until the fork server is gone."""
+    parent = os.getppid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        os.close(0)  # the fork server's commands are not for this process
+        with open(log, "ab") as log_file:
+            os.dup2(log_file.fileno(), 2)
+        url, server, _ = _start_serving(host, 0, app, handler)
+        os.write(1, f"READY {url} {os.getpid()}\n".encode())
+    except BaseException as error:  # the test must hear of it, whatever it is
+        os.write(1, f"FAILED {type(error).__name__}: {error}\n".replace("\n", " ").strip().encode() + b"\n")
+        os._exit(1)
+    # Nothing more goes to the fork server's stdout.
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    while os.getppid() == parent:
+        threading.Event().wait(0.5)
+    os._exit(0)
 
 
 if __name__ == "__main__":

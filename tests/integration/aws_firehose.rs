@@ -1,21 +1,12 @@
 //! Firehose adapter against the emulator. The bucket and role a stream needs are made
 //! with the SDK directly, so these tests depend on no other adapter.
 
-use std::time::Duration;
-
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use sesinfra::aws::firehose::{self, StreamStatus, WaitPolicy};
+use sesinfra::aws::firehose::{self, StreamStatus};
 use sesinfra::aws::{Clients, ErrorKind};
 use sesinfra::resources::{Compression, DeliveryStream, Tags, arn};
 
 use crate::support::Emulator;
-
-/// The emulator creates and deletes streams at once: poll quickly.
-const FAST: WaitPolicy = WaitPolicy {
-    first_delay: Duration::from_millis(5),
-    max_delay: Duration::from_millis(50),
-    timeout: Duration::from_secs(10),
-};
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"firehose.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -81,7 +72,7 @@ async fn delivery_stream_lifecycle() {
     );
 
     let desired = stream(name, &bucket_a, &role_a);
-    let created_arn = firehose::create_delivery_stream_with(&clients, &desired, &FAST)
+    let created_arn = firehose::create_delivery_stream(&clients, &desired)
         .await
         .unwrap();
     let account = sesinfra::aws::sts::account_id(&clients).await.unwrap();
@@ -156,7 +147,7 @@ async fn delivery_stream_lifecycle() {
         firehose::list_delivery_streams(&clients).await.unwrap(),
         vec![name.to_owned()]
     );
-    firehose::delete_delivery_stream_with(&clients, name, &FAST, false)
+    firehose::delete_delivery_stream(&clients, name, false)
         .await
         .unwrap();
     assert_eq!(
@@ -179,7 +170,7 @@ async fn list_delivery_streams_follows_pages() {
     // AWS (and the emulator) return 10 names per page by default.
     let names: Vec<String> = (0..23).map(|i| format!("stream-{i:02}")).collect();
     for name in &names {
-        firehose::create_delivery_stream_with(&clients, &stream(name, &bucket, &role), &FAST)
+        firehose::create_delivery_stream(&clients, &stream(name, &bucket, &role))
             .await
             .unwrap();
     }
@@ -194,7 +185,7 @@ async fn many_tags_are_read_and_written_in_pages() {
     let clients = emulator.clients().await;
     let (bucket, role) = bucket_and_role(&clients, "tags").await;
     let mut desired = stream("tagged", &bucket, &role);
-    firehose::create_delivery_stream_with(&clients, &desired, &FAST)
+    firehose::create_delivery_stream(&clients, &desired)
         .await
         .unwrap();
     let current = firehose::get_delivery_stream(&clients, "tagged")
@@ -221,14 +212,14 @@ async fn firehose_error_kinds() {
     let clients = emulator.clients().await;
     let (bucket, role) = bucket_and_role(&clients, "err").await;
     let s = stream("dup", &bucket, &role);
-    firehose::create_delivery_stream_with(&clients, &s, &FAST)
+    firehose::create_delivery_stream(&clients, &s)
         .await
         .unwrap();
-    let err = firehose::create_delivery_stream_with(&clients, &s, &FAST)
+    let err = firehose::create_delivery_stream(&clients, &s)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
-    let err = firehose::delete_delivery_stream_with(&clients, "missing", &FAST, false)
+    let err = firehose::delete_delivery_stream(&clients, "missing", false)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");

@@ -407,14 +407,23 @@ async fn new_bucket_sub_resource_calls_retry_through_s3_eventual_consistency() {
     };
     // The first sub-resource calls after CreateBucket fail as S3 may right after a
     // create; the create goes through them.
-    emulator.inject_s3_fault(&bucket.name, "NoSuchBucket", 2);
-    emulator.inject_s3_fault(&bucket.name, "OperationAborted", 2);
+    let faults = emulator.faults();
+    faults
+        .bucket(&bucket.name)
+        .error("NoSuchBucket")
+        .count(2)
+        .queue();
+    faults
+        .bucket(&bucket.name)
+        .error("OperationAborted")
+        .count(2)
+        .queue();
     create_bucket(&clients, &bucket).await.unwrap();
-    assert_eq!(emulator.queued_s3_faults(), 0, "every fault was answered");
+    assert_eq!(faults.queued(), 0, "every fault was answered");
     assert_eq!(read(&clients, &bucket.name).await, bucket);
 
     // Outside a create the same answers are final: a NoSuchBucket then is real.
-    emulator.inject_s3_fault(&bucket.name, "NoSuchBucket", 1);
+    faults.bucket(&bucket.name).error("NoSuchBucket").queue();
     let off = Bucket {
         versioning: false,
         ..bucket.clone()
@@ -439,7 +448,11 @@ async fn created_bucket_is_tagged_by_create_bucket_itself() {
         noncurrent_expire_after_days: None,
         tags: tags(&[("sesinfra:stack", "prod"), ("team", "mail")]),
     };
-    emulator.inject_s3_fault(&bucket.name, "AccessDenied", 1);
+    emulator
+        .faults()
+        .bucket(&bucket.name)
+        .error("AccessDenied")
+        .queue();
     let err = create_bucket(&clients, &bucket).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::AccessDenied, "{err}");
     let tags_now = clients

@@ -2,8 +2,6 @@
 //! update of each mutable field, and delete; AWS's defaults and error kinds are checked.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 
 use sesinfra::aws::sesv2;
 use sesinfra::aws::{Clients, ErrorKind};
@@ -12,7 +10,7 @@ use sesinfra::resources::{
     IdentityAttributes, Signing, SuppressionReason, Tags, Target, TlsPolicy, Tracking, arn,
 };
 
-use crate::support::Emulator;
+use crate::support::{Emulator, Service};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "eu-west-1";
@@ -49,33 +47,12 @@ async fn create_pool(clients: &Clients, name: &str) {
 /// not retried by the SDK, so a single queued fault is enough.
 fn forbid_calls(emulator: &Emulator, operations: &[&str]) {
     for operation in operations {
-        let body = format!(
-            r#"{{"operation": "{operation}", "error": "BadRequestException", "count": 1}}"#
-        );
-        let status = http(emulator, "POST", &body);
-        assert!(status.starts_with("HTTP/1.1 20"), "{operation}: {status}");
+        emulator
+            .faults()
+            .call(Service::SesV2, operation)
+            .error("BadRequestException")
+            .queue();
     }
-}
-
-fn clear_faults(emulator: &Emulator) {
-    let status = http(emulator, "DELETE", "");
-    assert!(status.starts_with("HTTP/1.1 20"), "{status}");
-}
-
-/// One request to the emulator's fault endpoint; returns the status line.
-fn http(emulator: &Emulator, method: &str, body: &str) -> String {
-    let host = emulator.endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "{method} /_sesinfra/faults HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer.lines().next().unwrap_or_default().to_owned()
 }
 
 // --------------------------------------------------------------------------- configuration sets
@@ -141,7 +118,7 @@ async fn configuration_set_lifecycle() {
     sesv2::update_configuration_set(&clients, &arn, &current, &desired)
         .await
         .unwrap();
-    clear_faults(&emulator);
+    emulator.faults().clear();
     // The check above has teeth: a call it forbids does fail.
     forbid_calls(&emulator, &["TagResource"]);
     let mut retagged = desired.clone();
@@ -150,7 +127,7 @@ async fn configuration_set_lifecycle() {
         .await
         .unwrap_err();
     assert_eq!(err.operation, "TagResource", "{err}");
-    clear_faults(&emulator);
+    emulator.faults().clear();
 
     // Every field changes.
     let steps = [
@@ -349,7 +326,7 @@ async fn destination_lifecycle(steps: Vec<EventDestination>) {
     sesv2::update_event_destination(&clients, &current, &current.clone())
         .await
         .unwrap();
-    clear_faults(&emulator);
+    emulator.faults().clear();
 
     for step in updates {
         sesv2::update_event_destination(&clients, &current, step)
@@ -600,7 +577,7 @@ async fn identity_attributes_lifecycle() {
     sesv2::put_identity_attributes(&clients, &identity_arn, &current, &defaults)
         .await
         .unwrap();
-    clear_faults(&emulator);
+    emulator.faults().clear();
 
     let steps = [
         IdentityAttributes {
@@ -730,7 +707,7 @@ async fn configuration_set_vdm_archiving_and_signing_lifecycle() {
         sesv2::update_configuration_set(&clients, &arn, &current, &step)
             .await
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
-        clear_faults(&emulator);
+        emulator.faults().clear();
         current = sesv2::get_configuration_set(&clients, name)
             .await
             .unwrap()
@@ -821,7 +798,7 @@ async fn account_settings_lifecycle() {
         sesv2::update_account_settings(&clients, &current, &want)
             .await
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
-        clear_faults(&emulator);
+        emulator.faults().clear();
         let read = sesv2::get_account_settings(&clients).await.unwrap();
         // An unmanaged group stays as it was.
         assert_eq!(

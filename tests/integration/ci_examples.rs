@@ -34,11 +34,7 @@ fn the_github_actions_workflow_passes_actionlint() {
 /// The environment a CI job gives the scripts: AWS pointed at the emulator.
 fn ci_env(command: &mut Command, emulator: &Emulator) {
     command
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(emulator.env())
         .env_remove("AWS_PROFILE")
         .env_remove("NO_COLOR");
 }

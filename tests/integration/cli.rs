@@ -2,25 +2,37 @@
 
 use predicates::prelude::*;
 
-use crate::support::sesinfra;
+use crate::support::{Test, sesinfra};
 
 const SPEC_WITH_VARS: &str = "version: 1\nstack: s\nvariables: {env: dev}\nconfiguration_sets:\n  Main:\n    tags: {env: \"${var.env}\", owner: \"${env.SESINFRA_TEST_OWNER}\"}\n";
 
-fn spec_dir(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sesinfra.yaml"), text).unwrap();
-    dir
+/// Where the exact outputs of this file's sesinfra messages live (bless with
+/// `SESINFRA_UPDATE_SNAPSHOTS=1`); clap's usage errors are written inline.
+fn snapshot(name: &str) -> String {
+    format!("tests/snapshots/cli/{name}")
 }
 
 #[test]
 fn usage_errors_exit_1_not_2() {
     // 2 means "changes pending"; a typo in CI must not look like that.
-    sesinfra()
-        .arg("plan")
-        .arg("--no-such-flag")
-        .assert()
-        .code(1);
-    sesinfra().arg("frobnicate").assert().code(1);
+    Test::new()
+        .args(["plan", "--no-such-flag"])
+        .stderr(
+            "error: unexpected argument '--no-such-flag' found\n\n\
+             Usage: sesinfra plan [OPTIONS]\n\n\
+             For more information, try '--help'.\n",
+        )
+        .status(1)
+        .run();
+    Test::new()
+        .arg("frobnicate")
+        .stderr(
+            "error: unrecognized subcommand 'frobnicate'\n\n\
+             Usage: sesinfra [OPTIONS] <COMMAND>\n\n\
+             For more information, try '--help'.\n",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -31,143 +43,138 @@ fn help_and_version_exit_0_and_document_exit_codes() {
         .code(0)
         .stdout(predicate::str::contains("Exit codes:"))
         .stdout(predicate::str::contains("changes are pending"));
-    sesinfra().arg("--version").assert().code(0);
+    Test::new()
+        .arg("--version")
+        .stdout(&format!("sesinfra {}\n", env!("CARGO_PKG_VERSION")))
+        .run();
 }
 
 #[test]
 fn validate_reads_sesinfra_yaml_by_default() {
-    let dir = spec_dir("version: 1\nstack: s\n");
-    sesinfra()
-        .current_dir(dir.path())
+    Test::new()
+        .spec("version: 1\nstack: s\n")
         .arg("validate")
-        .assert()
-        .code(0)
-        .stdout("sesinfra.yaml: valid\n");
+        .stdout("sesinfra.yaml: valid\n")
+        .run();
 }
 
 #[test]
 fn missing_spec_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    sesinfra()
+    Test::new()
         .current_dir(dir.path())
         .arg("validate")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "cannot read spec file sesinfra.yaml",
-        ));
+        .stderr_file(snapshot("missing-spec-file.stderr"))
+        .status(1)
+        .run();
 }
 
 #[test]
 fn var_flag_wins_over_variables_and_env_is_read() {
-    let dir = spec_dir(SPEC_WITH_VARS);
     // Without SESINFRA_TEST_OWNER: an error naming the variable and the line.
-    sesinfra()
-        .current_dir(dir.path())
+    Test::new()
+        .spec(SPEC_WITH_VARS)
         .arg("validate")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "environment variable `SESINFRA_TEST_OWNER` is not set",
-        ))
-        .stderr(predicate::str::contains("sesinfra.yaml:6:"));
-    sesinfra()
-        .current_dir(dir.path())
+        .stderr_file(snapshot("env-variable-not-set.stderr"))
+        .status(1)
+        .run();
+    Test::new()
+        .spec(SPEC_WITH_VARS)
         .env("SESINFRA_TEST_OWNER", "mail-team")
         .args(["validate", "--var", "env=prod"])
-        .assert()
-        .code(0);
-    sesinfra()
-        .current_dir(dir.path())
+        .stdout("sesinfra.yaml: valid\n")
+        .run();
+    Test::new()
+        .spec(SPEC_WITH_VARS)
         .env("SESINFRA_TEST_OWNER", "mail-team")
         .args(["validate", "--var", "env=bad;value"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("`bad;value` is not valid"));
+        .stderr_file(snapshot("var-flag-bad-value.stderr"))
+        .status(1)
+        .run();
 }
 
 #[test]
 fn malformed_var_flag_is_rejected() {
-    sesinfra()
+    Test::new()
         .args(["validate", "--var", "novalue"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is not NAME=VALUE"));
+        .stderr(
+            "error: invalid value 'novalue' for '--var <NAME=VALUE>': `novalue` is not \
+             NAME=VALUE\n\nFor more information, try '--help'.\n",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
 fn rate_flags_and_env_say_what_is_valid() {
-    let dir = spec_dir("version: 1\nstack: s\nregion: eu-west-1\n");
-    sesinfra()
-        .current_dir(dir.path())
+    let spec = "version: 1\nstack: s\nregion: eu-west-1\n";
+    Test::new()
+        .spec(spec)
         .args(["plan", "--rate", "firehose"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is not SERVICE=N"));
+        .stderr(
+            "error: invalid value 'firehose' for '--rate <SERVICE=N>': `firehose` is not \
+             SERVICE=N (e.g. firehose=10)\n\nFor more information, try '--help'.\n",
+        )
+        .status(1)
+        .run();
     // Checked before any AWS call: no endpoint is reachable from tests.
-    sesinfra()
-        .current_dir(dir.path())
-        .args([
-            "plan",
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-            "--rate",
-            "lambda=3",
-        ])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "--rate lambda=3: unknown service `lambda` for a rate; one of:",
-        ));
-    sesinfra()
-        .current_dir(dir.path())
+    Test::new()
+        .spec(spec)
+        .args(["plan", "--endpoint-url", "http://127.0.0.1:9"])
+        .args(["--rate", "lambda=3"])
+        .stderr_file(snapshot("rate-flag-unknown-service.stderr"))
+        .status(1)
+        .run();
+    Test::new()
+        .spec(spec)
         .env("SESINFRA_RATE_FIREHOSE", "0")
         .args(["plan", "--endpoint-url", "http://127.0.0.1:9"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "SESINFRA_RATE_FIREHOSE: rate `0` for firehose: give calls per second, at least 0.5",
-        ));
+        .stderr_file(snapshot("rate-env-too-low.stderr"))
+        .status(1)
+        .run();
+}
+
+#[test]
+fn the_wait_scale_test_hook_says_what_is_valid() {
+    Test::new()
+        .spec("version: 1\nstack: s\nregion: eu-west-1\n")
+        .env("SESINFRA_WAIT_SCALE", "2")
+        .args(["plan", "--endpoint-url", "http://127.0.0.1:9"])
+        .stderr_file(snapshot("wait-scale-out-of-range.stderr"))
+        .status(1)
+        .run();
 }
 
 #[test]
 fn quiet_hides_warnings_but_not_errors() {
-    let warn_only = spec_dir(
-        "version: 1\nstack: s\nbuckets: {b: {name: my-bucket-1}}\nfirehose_streams: {s: {bucket: b}}\n",
-    );
-    sesinfra()
-        .current_dir(warn_only.path())
+    let warn_only = "version: 1\nstack: s\nbuckets: {b: {name: my-bucket-1}}\nfirehose_streams: {s: {bucket: b}}\n";
+    Test::new()
+        .spec(warn_only)
         .arg("validate")
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("warning: stream `s` is not used"))
-        .stdout("sesinfra.yaml: valid (1 warning)\n");
-    sesinfra()
-        .current_dir(warn_only.path())
+        .stdout("sesinfra.yaml: valid (1 warning)\n")
+        .stderr_file(snapshot("unused-stream-warning.stderr"))
+        .run();
+    Test::new()
+        .spec(warn_only)
         .args(["-q", "validate"])
-        .assert()
-        .code(0)
-        .stderr("");
-    let bad = spec_dir("version: 1\nstack: bad_stack\n");
-    sesinfra()
-        .current_dir(bad.path())
+        .stdout("sesinfra.yaml: valid (1 warning)\n")
+        .run();
+    Test::new()
+        .spec("version: 1\nstack: bad_stack\n")
         .args(["-q", "validate"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("`bad_stack` is not valid"));
+        .stderr_file(snapshot("quiet-bad-stack.stderr"))
+        .status(1)
+        .run();
 }
 
 #[test]
 fn region_flag_conflicting_with_spec_region_warns() {
-    let dir = spec_dir("version: 1\nstack: s\nregion: eu-west-1\n");
-    sesinfra()
-        .current_dir(dir.path())
+    Test::new()
+        .spec("version: 1\nstack: s\nregion: eu-west-1\n")
         .args(["validate", "--region", "us-east-1"])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains(
-            "the spec pins region eu-west-1; --region/AWS_REGION us-east-1 is ignored",
-        ));
+        .stdout("sesinfra.yaml: valid (1 warning)\n")
+        .stderr_file(snapshot("region-flag-ignored.stderr"))
+        .run();
 }
 
 #[test]
@@ -176,22 +183,19 @@ fn aws_commands_reject_a_broken_spec_before_any_aws_call() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     drop(listener);
-    let bad = spec_dir("version: 1\nstack: s\nstak: x\n");
     for cmd in [
         &["plan"][..],
         &["apply", "--yes"],
         &["destroy", "--yes"],
         &["drift"],
     ] {
-        sesinfra()
-            .current_dir(bad.path())
+        Test::new()
+            .spec("version: 1\nstack: s\nstak: x\n")
             .env("AWS_ENDPOINT_URL", &dead)
             .args(cmd)
-            .assert()
-            .code(1)
-            .stdout("")
-            .stderr(predicate::str::contains("unknown field `stak`"))
-            .stderr(predicate::str::contains("failed").not());
+            .stderr_file(snapshot("unknown-key-before-aws.stderr"))
+            .status(1)
+            .run();
     }
 }
 
@@ -221,7 +225,16 @@ fn completions_are_produced_for_every_shell_and_know_the_subcommands() {
             assert!(script.contains(word), "{shell} completions lack {word}");
         }
     }
-    sesinfra().args(["completions", "tcsh"]).assert().code(1);
+    Test::new()
+        .args(["completions", "tcsh"])
+        .stderr(
+            "error: invalid value 'tcsh' for '<SHELL>'\n  \
+             [possible values: bash, elvish, fish, powershell, zsh]\n\n  \
+             tip: a similar value exists: 'zsh'\n\n\
+             For more information, try '--help'.\n",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -284,10 +297,11 @@ fn man_dir_writes_one_page_per_command() {
     }
     let plan = std::fs::read_to_string(dir.path().join("sesinfra-plan.1")).unwrap();
     assert!(plan.contains("detailed\\-exitcode"), "{plan}");
-    sesinfra()
+    Test::new()
         .args(["man", "--dir"])
         .arg(dir.path().join("missing"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot write into"));
+        .placeholder(&dir.path().display().to_string(), "[DIR]")
+        .stderr_file(snapshot("man-dir-missing.stderr"))
+        .status(1)
+        .run();
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::Emulator;
+use crate::support::{Emulator, Service};
 
 const SPEC: &str = r#"version: 1
 stack: e2e
@@ -373,10 +373,13 @@ async fn throttling_while_waiting_for_active_never_sends_the_create_again() {
     let dir = dir_with(ONE_STREAM);
     // Once the create was sent, five throttled describes in a row: more than the SDK
     // retries by itself, so sesinfra's own code sees the throttling.
-    emulator.inject(
-        json!({"service": "firehose", "operation": "DescribeDeliveryStream",
-        "error": "ThrottlingException", "count": 5, "after": "CreateDeliveryStream"}),
-    );
+    emulator
+        .faults()
+        .call(Service::Firehose, "DescribeDeliveryStream")
+        .error("ThrottlingException")
+        .count(5)
+        .after("CreateDeliveryStream")
+        .queue();
     apply(&emulator, &dir);
     let creates = emulator
         .requests()
@@ -384,6 +387,6 @@ async fn throttling_while_waiting_for_active_never_sends_the_create_again() {
         .filter(|r| r.1 == "CreateDeliveryStream")
         .count();
     assert_eq!(creates, 1);
-    assert_eq!(emulator.queued_faults(), 0);
+    assert_eq!(emulator.faults().queued(), 0);
     assert_no_changes(&emulator, &dir);
 }

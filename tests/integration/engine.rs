@@ -4,10 +4,10 @@
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::{Emulator, repo, yaml_files};
+use crate::support::{Emulator, Service, repo, yaml_files};
 
 /// SES identities must exist before sesinfra manages their settings.
-async fn create_identities(emulator: &Emulator, region: &str, names: &[&str]) {
+pub async fn create_identities(emulator: &Emulator, region: &str, names: &[&str]) {
     let clients = emulator.clients_in(region).await;
     for name in names {
         clients
@@ -425,11 +425,11 @@ async fn an_apply_that_fails_midway_reports_precisely_and_a_rerun_converges() {
     let emulator = Emulator::start();
     create_identities(&emulator, "eu-west-1", &["example.com"]).await;
     let dir = spec_dir(BASE);
-    emulator.inject_fault(
-        "CreateConfigurationSetEventDestination",
-        "BadRequestException",
-        1,
-    );
+    emulator
+        .faults()
+        .call(Service::SesV2, "CreateConfigurationSetEventDestination")
+        .error("BadRequestException")
+        .queue();
     let out = emulator
         .sesinfra()
         .current_dir(dir.path())
@@ -586,15 +586,17 @@ async fn access_denied_fails_at_once_naming_the_action_and_resource() {
     let dir = spec_dir(BASE);
     // The same words Firehose uses while a new role propagates, but as an
     // AccessDeniedException: final. One fault only, so a retry would succeed.
-    emulator.inject(serde_json::json!({
-        "service": "firehose",
-        "operation": "CreateDeliveryStream",
-        "error": "AccessDeniedException",
-        "message": "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+    emulator
+        .faults()
+        .call(Service::Firehose, "CreateDeliveryStream")
+        .error("AccessDeniedException")
+        .message(
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
             firehose:CreateDeliveryStream on resource: arn:aws:firehose:eu-west-1:123456789012:\
             deliverystream/e2e-history because no identity-based policy allows the \
             firehose:CreateDeliveryStream action",
-    }));
+        )
+        .queue();
     let out = emulator
         .sesinfra()
         .current_dir(dir.path())
@@ -604,7 +606,7 @@ async fn access_denied_fails_at_once_naming_the_action_and_resource() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert_eq!(emulator.queued_faults(), 0);
+    assert_eq!(emulator.faults().queued(), 0);
     assert!(
         stdout.contains("FAILED:  create firehose_stream.history"),
         "{stdout}"
@@ -639,9 +641,13 @@ async fn a_no_change_apply_makes_no_write_call() {
         "PutEmailIdentityConfigurationSetAttributes",
     ];
     for operation in writes {
-        emulator.inject_fault(operation, "BadRequestException", 1);
+        emulator
+            .faults()
+            .call(Service::SesV2, operation)
+            .error("BadRequestException")
+            .queue();
     }
-    assert_eq!(emulator.queued_faults(), writes.len());
+    assert_eq!(emulator.faults().queued(), writes.len());
     emulator
         .sesinfra()
         .current_dir(dir.path())
@@ -650,7 +656,7 @@ async fn a_no_change_apply_makes_no_write_call() {
         .code(0)
         .stdout(predicate::str::contains("No changes"));
     assert_eq!(
-        emulator.queued_faults(),
+        emulator.faults().queued(),
         writes.len(),
         "apply made a write call"
     );

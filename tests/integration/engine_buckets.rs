@@ -139,14 +139,18 @@ async fn an_apply_interrupted_after_create_bucket_leaves_an_owned_bucket() {
         "version: 1\nstack: cut\nbuckets:\n  h:\n    name: sesinfra-cut-short\n    versioning: true\n    lifecycle: {expire_after_days: 30}\n",
     );
     // The first call after CreateBucket is refused: the apply stops there.
-    emulator.inject_s3_fault("sesinfra-cut-short", "AccessDenied", 1);
+    emulator
+        .faults()
+        .bucket("sesinfra-cut-short")
+        .error("AccessDenied")
+        .queue();
     emulator
         .sesinfra()
         .current_dir(dir.path())
         .args(["apply", "--yes"])
         .assert()
         .code(1);
-    assert_eq!(emulator.queued_s3_faults(), 0);
+    assert_eq!(emulator.faults().queued(), 0);
 
     // The next plan sees the stack's own bucket, not a clash, and finishes the job.
     let plan = plan_json(&emulator, dir.path());

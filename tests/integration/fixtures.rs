@@ -1,5 +1,7 @@
 //! Bad input, one fixture per validation rule and per parse-error class, under
-//! `tests/fixtures/`. Each file states what must be reported in header comments:
+//! `tests/fixtures/`. `sesinfra validate` of each must print exactly its
+//! `<fixture>.stderr` (written by `SESINFRA_UPDATE_SNAPSHOTS=1 cargo test fixtures`;
+//! review it), and each file states in header comments what that output must say:
 //!
 //! ```yaml
 //! # what the fixture breaks
@@ -8,11 +10,11 @@
 //! ```
 //!
 //! `invalid/` fixtures must fail (exit 1, nothing on stdout); `warnings/` fixtures must
-//! pass (exit 0) with their warning shown. Add a fixture to cover a new rule.
+//! pass (exit 0, stdout as in `<fixture>.stdout`). Add a fixture to cover a new rule.
 
 use std::path::Path;
 
-use crate::support::{sesinfra, yaml_files};
+use crate::support::{Test, sesinfra, yaml_files};
 
 struct Expectation {
     texts: Vec<String>,
@@ -45,30 +47,41 @@ fn relative(path: &Path) -> String {
         .to_string()
 }
 
-/// Runs every fixture of `folder`; returns the failures instead of stopping at the first.
+/// Runs every fixture of `folder` through the exact-output harness; collects the
+/// failures instead of stopping at the first.
 fn check_folder(folder: &str, want_success: bool) {
     let files = yaml_files(folder);
     assert!(!files.is_empty());
     let mut failures = Vec::new();
     for file in &files {
-        let expect = expectation(file);
         let rel = relative(file);
-        let out = sesinfra().args(["validate", "-f", &rel]).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let expected_stderr = file.with_extension("stderr");
+        let run = std::panic::catch_unwind(|| {
+            let test = Test::new()
+                .args(["validate", "-f", &rel])
+                .stderr_file(relative(&expected_stderr));
+            if want_success {
+                test.stdout_file(relative(&file.with_extension("stdout")))
+                    .run()
+            } else {
+                test.status(1).run()
+            }
+        });
+        let output = match run {
+            Ok(output) => output,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .unwrap_or_else(|| "panicked".to_owned());
+                failures.push(format!("{rel}: {message}"));
+                continue;
+            }
+        };
+        // The exact output must also say what the fixture's header says.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expect = expectation(file);
         let mut problems = Vec::new();
-        let code = out.status.code();
-        if want_success && code != Some(0) {
-            problems.push(format!("exit {code:?}, want 0"));
-        }
-        if !want_success {
-            if code != Some(1) {
-                problems.push(format!("exit {code:?}, want 1"));
-            }
-            if !stdout.is_empty() {
-                problems.push(format!("stdout not empty: {stdout}"));
-            }
-        }
         for text in &expect.texts {
             if !stderr.contains(text.as_str()) {
                 problems.push(format!("missing `{text}`"));
@@ -81,7 +94,11 @@ fn check_folder(folder: &str, want_success: bool) {
             }
         }
         if !problems.is_empty() {
-            failures.push(format!("{rel}: {}\n{stderr}", problems.join("; ")));
+            failures.push(format!(
+                "{rel}: {}
+{stderr}",
+                problems.join("; ")
+            ));
         }
     }
     assert!(

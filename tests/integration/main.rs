@@ -18,6 +18,8 @@ mod examples;
 mod export;
 mod fixtures;
 mod readme;
+mod renderings;
+mod replay;
 mod seed;
 mod settings;
 mod status;

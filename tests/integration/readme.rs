@@ -39,6 +39,7 @@ fn the_main_job_plans_applies_and_then_has_no_changes() {
         .current_dir(repo())
         .env("SESINFRA_DEMO_VENV", venv())
         .env("SESINFRA_BIN", env!("CARGO_BIN_EXE_sesinfra"))
+        .envs(crate::support::test_env())
         .env_remove("AWS_PROFILE")
         .output()
         .unwrap();

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::Emulator;
+use crate::support::{Emulator, Service};
 
 /// Stages the account's health fields (GetAccount members) in eu-west-1.
 fn account(emulator: &Emulator, fields: Value) {
@@ -308,9 +308,11 @@ fn no_metric_data_is_reported_not_an_error_and_the_json_document_is_complete() {
 #[test]
 fn a_cloudwatch_error_exits_1_with_the_reason() {
     let emulator = Emulator::start();
-    emulator.inject(
-        json!({"service": "cloudwatch", "operation": "GetMetricData", "error": "AccessDenied"}),
-    );
+    emulator
+        .faults()
+        .call(Service::CloudWatch, "GetMetricData")
+        .error("AccessDenied")
+        .queue();
     let (code, stdout, stderr) = status(&emulator, &[]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
@@ -319,5 +321,5 @@ fn a_cloudwatch_error_exits_1_with_the_reason() {
         stderr.contains("AccessDenied") || stderr.contains("not authorized"),
         "{stderr}"
     );
-    assert_eq!(emulator.queued_faults(), 0);
+    assert_eq!(emulator.faults().queued(), 0);
 }

@@ -43,16 +43,7 @@ fn under_pty(
         .args(["-c", UNDER_PTY, answer, env!("CARGO_BIN_EXE_sesinfra")])
         .args(args)
         .current_dir(dir)
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/sesinfra-test-credentials",
-        )
+        .envs(emulator.env())
         .env_remove("AWS_PROFILE")
         .env_remove("NO_COLOR")
         .env("TERM", "xterm")

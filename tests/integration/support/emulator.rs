@@ -1,56 +1,123 @@
 //! The local AWS emulator (moto's server with sesinfra's extension, from
 //! `tests/emulator/`), one process per test for full isolation: each test gets its own
-//! accounts, names and state, and parallel tests cannot collide.
+//! state, names and faults, and parallel tests cannot collide.
+//!
+//! Loading moto takes about a second of CPU, a hundred times over in a suite that
+//! starts one emulator per test; so one fork server per test process
+//! (`server.py --fork-server`) loads it once and forks a fresh emulator per test in
+//! milliseconds. Control endpoints (`/_sesinfra/...`) are called over plain HTTP here.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use sesinfra::aws::{AwsSettings, Clients, StaticCredentials};
 
 use super::{repo, venv};
 
 pub struct Emulator {
-    child: Child,
-    /// Held open: the server exits when it closes, even if this process dies.
-    _stdin: ChildStdin,
+    /// The emulator's process id, to stop it through the fork server.
+    pid: u32,
+    /// Its stderr, shown when it fails.
+    log: tempfile::NamedTempFile,
     pub endpoint: String,
 }
 
-impl Emulator {
-    /// Starts an emulator on a free loopback port and waits until it answers.
-    /// Panics with the server's output when it cannot start: tests must not pass
-    /// without it.
-    pub fn start() -> Emulator {
-        let log = tempfile::tempfile().expect("emulator log file");
+/// The fork server of this test process; its stdin closing (when this process ends,
+/// however it ends) stops it and every emulator it started.
+struct ForkServer {
+    _child: Child,
+    commands: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl ForkServer {
+    fn start() -> ForkServer {
+        let log = tempfile::tempfile().expect("fork server log file");
         let mut child = Command::new(venv().join("bin/python"))
             .arg(repo().join("tests/emulator/server.py"))
-            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(["--host", "127.0.0.1", "--fork-server"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log.try_clone().expect("clone log handle")))
             .spawn()
-            .expect("start the emulator (tests/emulator/server.py)");
-        let stdin = child.stdin.take().expect("emulator stdin");
-        let stdout = child.stdout.take().expect("emulator stdout");
-        // The server prints READY only once it answers HTTP; it exits on failure, which
-        // ends this read with EOF.
+            .expect("start the emulator's fork server (tests/emulator/server.py)");
+        let commands = child.stdin.take().expect("fork server stdin");
+        let mut answers = BufReader::new(child.stdout.take().expect("fork server stdout"));
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).ok();
-        let Some(endpoint) = line.trim().strip_prefix("READY ").map(str::to_owned) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the emulator did not start: {line}\n{}", read_log(log));
-        };
-        Emulator {
-            child,
-            _stdin: stdin,
-            endpoint,
+        answers.read_line(&mut line).ok();
+        assert_eq!(
+            line.trim(),
+            "FORK-SERVER READY",
+            "the emulator's fork server did not start:\n{}",
+            read_log(log)
+        );
+        ForkServer {
+            _child: child,
+            commands,
+            answers,
         }
     }
 
-    /// Settings for sesinfra's AWS clients pointed at this emulator.
+    /// Sends one command line; returns the one answer line (empty if the server died).
+    fn ask(&mut self, command: &str) -> String {
+        writeln!(self.commands, "{command}").expect("write to the emulator's fork server");
+        self.commands
+            .flush()
+            .expect("flush the fork server's commands");
+        let mut line = String::new();
+        self.answers.read_line(&mut line).ok();
+        line.trim().to_owned()
+    }
+}
+
+fn fork_server() -> &'static Mutex<ForkServer> {
+    static SERVER: OnceLock<Mutex<ForkServer>> = OnceLock::new();
+    SERVER.get_or_init(|| Mutex::new(ForkServer::start()))
+}
+
+fn ask_fork_server(command: &str) -> String {
+    // A test that panicked while holding the lock left the server in a sound state:
+    // every command is answered before the lock is released.
+    let mut server = fork_server()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    server.ask(command)
+}
+
+impl Emulator {
+    /// Starts an emulator with empty state on a free loopback port; returns once it
+    /// answers. Panics with the server's output when it cannot start: tests must not
+    /// pass without it.
+    pub fn start() -> Emulator {
+        let log = tempfile::NamedTempFile::new().expect("emulator log file");
+        let path = log
+            .path()
+            .to_str()
+            .expect("a UTF-8 temporary path")
+            .to_owned();
+        assert!(!path.contains(char::is_whitespace), "log path {path:?}");
+        let answer = ask_fork_server(&format!("start {path}"));
+        let Some((endpoint, pid)) = answer
+            .strip_prefix("READY ")
+            .and_then(|rest| rest.split_once(' '))
+            .and_then(|(url, pid)| Some((url.to_owned(), pid.parse().ok()?)))
+        else {
+            panic!(
+                "the emulator did not start: {answer:?}\n{}",
+                read_log(log.reopen().expect("reopen the emulator log"))
+            );
+        };
+        Emulator { pid, log, endpoint }
+    }
+
+    /// Settings for sesinfra's AWS clients pointed at this emulator, with the tests'
+    /// waits and rates (`support::test_env`).
     pub fn settings(&self) -> AwsSettings {
+        let (rates, waits) = super::test_rates_and_waits();
         AwsSettings {
             region: Some("eu-west-1".to_owned()),
             profile: None,
@@ -59,7 +126,9 @@ impl Emulator {
                 access_key_id: "testing".to_owned(),
                 secret_access_key: "testing".to_owned(),
             }),
-            rates: Default::default(),
+            rates,
+            waits,
+            http_client: None,
         }
     }
 
@@ -79,22 +148,30 @@ impl Emulator {
     /// the environment, as a user would set them; nothing read from ~/.aws).
     pub fn sesinfra(&self) -> assert_cmd::Command {
         let mut cmd = super::sesinfra();
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "eu-west-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/sesinfra-test-credentials",
-            );
+        cmd.envs(self.env());
         cmd
     }
 
-    /// How many injected failing calls are still queued (none consumed = no such call).
-    pub fn queued_faults(&self) -> usize {
-        queued(&self.control("GET", "faults", None))
+    /// The environment of a `sesinfra` run against this emulator, for tests that start
+    /// it through a script or a terminal: the AWS settings and `support::test_env`.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/nonexistent/sesinfra-test-config"),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/sesinfra-test-credentials",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        env.extend(super::test_env());
+        env
     }
 
     /// Calls a control endpoint (`/_sesinfra/<name>`) with an optional JSON body;
@@ -105,28 +182,41 @@ impl Emulator {
         name: &str,
         body: Option<&serde_json::Value>,
     ) -> serde_json::Value {
-        let out = std::process::Command::new(super::venv().join("bin/python"))
-            .args([
-                "-c",
-                "import sys, urllib.error, urllib.request\n\
-                 data = sys.argv[3].encode() if sys.argv[3] else None\n\
-                 try:\n\
-                 \x20   r = urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1]), timeout=120)\n\
-                 except urllib.error.HTTPError as e:\n\
-                 \x20   sys.exit(f'HTTP {e.code}: {e.read().decode()}')\n\
-                 sys.stdout.write(r.read().decode())",
-            ])
-            .arg(method)
-            .arg(format!("{}/_sesinfra/{name}", self.endpoint))
-            .arg(body.map(|b| b.to_string()).unwrap_or_default())
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "{method} /_sesinfra/{name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("control endpoint answers JSON")
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let (status, answer) = self.http(method, &format!("/_sesinfra/{name}"), &body);
+        assert_eq!(status, 200, "{method} /_sesinfra/{name}: {answer}");
+        serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("{method} /_sesinfra/{name} answered {answer:?}: {e}"))
+    }
+
+    /// One HTTP/1.0 request to the emulator (loopback, no proxy); the status and body.
+    fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let host = self
+            .endpoint
+            .strip_prefix("http://")
+            .expect("an http:// endpoint");
+        let mut stream = TcpStream::connect(host).expect("connect to the emulator");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .expect("set a read timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send to the emulator");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .expect("read the emulator's answer");
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("{method} {path}: not an HTTP answer: {answer:?}"));
+        (status, body.to_owned())
     }
 
     /// The AWS requests received since the journal was last cleared, in order, as
@@ -150,42 +240,161 @@ impl Emulator {
         self.control("DELETE", "requests", None);
     }
 
-    /// Makes the next `count` calls of an SES v2 operation fail with `error` (the
-    /// extension's fault injection).
-    pub fn inject_fault(&self, operation: &str, error: &str, count: u32) {
-        self.inject(serde_json::json!({"operation": operation, "error": error, "count": count}));
-    }
-
-    /// Queues a fault of any service (see the extension's control.py for the fields:
-    /// `service`, `operation`, `error`, `count`, `message`, `status`, `after`).
-    pub fn inject(&self, fault: serde_json::Value) {
-        self.control("POST", "faults", Some(&fault));
-    }
-
-    /// Makes the next `count` sub-resource calls on bucket `bucket` answer S3's error
-    /// `error` (`NoSuchBucket`, `OperationAborted`, `AccessDenied`).
-    pub fn inject_s3_fault(&self, bucket: &str, error: &str, count: u32) {
-        self.control(
-            "POST",
-            "s3-faults",
-            Some(&serde_json::json!({"bucket": bucket, "error": error, "count": count})),
-        );
-    }
-
-    /// How many injected S3 faults are still queued.
-    pub fn queued_s3_faults(&self) -> usize {
-        queued(&self.control("GET", "s3-faults", None))
+    /// The emulator's fault injection: queue errors for calls, count what is left.
+    pub fn faults(&self) -> Faults<'_> {
+        Faults { emulator: self }
     }
 }
 
-/// The calls a list of queued faults still fails.
-fn queued(faults: &serde_json::Value) -> usize {
-    faults
-        .as_array()
-        .expect("a list of faults")
-        .iter()
-        .map(|f| f["count"].as_u64().expect("a count") as usize)
-        .sum()
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let answer = ask_fork_server(&format!("stop {}", self.pid));
+        // Not an assert: a drop while panicking must not panic again.
+        if answer != format!("STOPPED {}", self.pid) && !std::thread::panicking() {
+            panic!(
+                "the emulator {} did not stop: {answer:?}\n{}",
+                self.pid,
+                read_log(self.log.reopen().expect("reopen the emulator log"))
+            );
+        }
+    }
+}
+
+/// A service whose calls tests make fail (add one when a test needs it; the
+/// emulator takes any botocore service name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    SesV2,
+    Firehose,
+    CloudWatch,
+}
+
+impl Service {
+    /// The botocore name, as the emulator's fault endpoint names services.
+    fn botocore_name(self) -> &'static str {
+        match self {
+            Service::SesV2 => "sesv2",
+            Service::Firehose => "firehose",
+            Service::CloudWatch => "cloudwatch",
+        }
+    }
+}
+
+/// The one client of the emulator's fault injection (`control.py`, `s3_faults.py`):
+///
+/// ```ignore
+/// emulator.faults().call(Service::Firehose, "DescribeDeliveryStream")
+///     .error("ThrottlingException").count(5).after("CreateDeliveryStream").queue();
+/// emulator.faults().bucket("history").error("NoSuchBucket").count(2).queue();
+/// assert_eq!(emulator.faults().queued(), 0);
+/// ```
+pub struct Faults<'e> {
+    emulator: &'e Emulator,
+}
+
+impl<'e> Faults<'e> {
+    /// A fault for the next call(s) of one operation of a service. For SES v2 the
+    /// error must be an error shape of its model; for the others any AWS error code.
+    pub fn call(&self, service: Service, operation: &str) -> CallFault<'e> {
+        CallFault {
+            emulator: self.emulator,
+            spec: serde_json::json!({
+                "service": service.botocore_name(),
+                "operation": operation,
+                "count": 1,
+            }),
+        }
+    }
+
+    /// A fault for the next sub-resource call(s) on a bucket (`?versioning`, ...), as
+    /// S3 answers them right after CreateBucket.
+    pub fn bucket(&self, bucket: &str) -> BucketFault<'e> {
+        BucketFault {
+            emulator: self.emulator,
+            spec: serde_json::json!({"bucket": bucket, "count": 1}),
+        }
+    }
+
+    /// How many injected failing calls of either kind are still queued (none consumed
+    /// means no such call was made).
+    pub fn queued(&self) -> usize {
+        ["faults", "s3-faults"]
+            .into_iter()
+            .map(|endpoint| {
+                self.emulator
+                    .control("GET", endpoint, None)
+                    .as_array()
+                    .expect("a list of faults")
+                    .iter()
+                    .map(|f| f["count"].as_u64().expect("a count") as usize)
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Drops every queued fault of either kind.
+    pub fn clear(&self) {
+        self.emulator.control("DELETE", "faults", None);
+        self.emulator.control("DELETE", "s3-faults", None);
+    }
+}
+
+/// A fault being described; nothing is queued until `queue`.
+#[must_use = "a fault is queued only by `queue()`"]
+pub struct CallFault<'e> {
+    emulator: &'e Emulator,
+    spec: serde_json::Value,
+}
+
+impl CallFault<'_> {
+    /// The AWS error code to answer with.
+    pub fn error(mut self, code: &str) -> Self {
+        self.spec["error"] = code.into();
+        self
+    }
+    /// How many calls fail (default 1).
+    pub fn count(mut self, calls: u32) -> Self {
+        self.spec["count"] = calls.into();
+        self
+    }
+    /// The error message (default: AWS's wording for access errors, else generic).
+    pub fn message(mut self, text: &str) -> Self {
+        self.spec["message"] = text.into();
+        self
+    }
+    /// Armed only once a call of this operation of the same service was received.
+    pub fn after(mut self, operation: &str) -> Self {
+        self.spec["after"] = operation.into();
+        self
+    }
+    pub fn queue(self) {
+        assert!(self.spec.get("error").is_some(), "a fault needs .error()");
+        self.emulator.control("POST", "faults", Some(&self.spec));
+    }
+}
+
+/// A bucket fault being described; nothing is queued until `queue`.
+#[must_use = "a fault is queued only by `queue()`"]
+pub struct BucketFault<'e> {
+    emulator: &'e Emulator,
+    spec: serde_json::Value,
+}
+
+impl BucketFault<'_> {
+    /// `NoSuchBucket`, `OperationAborted` or `AccessDenied`.
+    pub fn error(mut self, code: &str) -> Self {
+        self.spec["error"] = code.into();
+        self
+    }
+    /// How many calls fail (default 1).
+    pub fn count(mut self, calls: u32) -> Self {
+        self.spec["count"] = calls.into();
+        self
+    }
+    pub fn queue(self) {
+        assert!(self.spec.get("error").is_some(), "a fault needs .error()");
+        self.emulator.control("POST", "s3-faults", Some(&self.spec));
+    }
 }
 
 fn read_log(mut log: File) -> String {
@@ -194,11 +403,4 @@ fn read_log(mut log: File) -> String {
     let _ = log.rewind();
     let _ = log.read_to_string(&mut text);
     text
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

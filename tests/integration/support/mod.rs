@@ -7,14 +7,50 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 mod emulator;
-pub use emulator::Emulator;
+pub mod replay;
+mod test;
+pub use emulator::{Emulator, Service};
+pub use test::{Test, bless};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every delay between polls and retries is this fraction of AWS's (the emulator
+/// answers at once): a Firehose poll waits 5 ms, not 5 s. Time bounds are unchanged.
+pub const WAIT_SCALE: f64 = 0.001;
+
+/// Calls per second each service may take in tests: the emulator has no quota, and
+/// only `aws::limit`'s own unit tests test the limiter.
+pub const TEST_RATE: f64 = 1000.0;
+
+/// The environment every `sesinfra` run of the tests gets: the wait scale and the
+/// raised rates. Tests of these settings set their own values after.
+pub fn test_env() -> Vec<(String, String)> {
+    let mut env = vec![(
+        sesinfra::aws::wait::SCALE_VAR.to_owned(),
+        WAIT_SCALE.to_string(),
+    )];
+    for (service, _) in sesinfra::aws::limit::DEFAULT_RATES {
+        env.push((
+            format!("SESINFRA_RATE_{}", service.to_ascii_uppercase()),
+            TEST_RATE.to_string(),
+        ));
+    }
+    env
+}
+
+/// Settings of the library's clients to match `test_env`.
+pub fn test_rates_and_waits() -> (sesinfra::aws::limit::Rates, sesinfra::aws::WaitPolicy) {
+    let env = test_env();
+    (
+        sesinfra::aws::limit::Rates::from_env(env.clone().into_iter()).expect("test rates"),
+        sesinfra::aws::WaitPolicy::from_env(env.into_iter()).expect("test waits"),
+    )
+}
+
 /// The `sesinfra` binary, run from the repository root, with no ambient AWS or colour
-/// settings leaking in from the developer's shell.
+/// settings leaking in from the developer's shell, and `test_env`.
 pub fn sesinfra() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("sesinfra").expect("sesinfra binary is built");
     cmd.current_dir(repo());
@@ -27,6 +63,7 @@ pub fn sesinfra() -> assert_cmd::Command {
     ] {
         cmd.env_remove(var);
     }
+    cmd.envs(test_env());
     cmd
 }
 
