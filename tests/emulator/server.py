@@ -11,6 +11,15 @@ and serves until SIGTERM or SIGINT, or until its standard input reaches end of
 file when standard input is a pipe, a socket or a terminal, so that a test
 process that spawned it with a piped stdin and then died does not leave it
 running.  (A stdin of /dev/null or a regular file is not watched.)
+
+Quotas and latency (sesinfra_moto/quota.py), off by default:
+
+    --quotas                AWS-like quotas: SES 10/s, Firehose 5/s, IAM 20/s,
+                            S3 50/s, 20 ms latency
+    --rate SERVICE=N        calls per second for one service (repeatable)
+    --burst SERVICE=N       calls at once for one service (default: its rate)
+    --latency-ms N          added to every AWS request
+    --rate-scale F          every rate and burst times F
 """
 
 from __future__ import annotations
@@ -40,6 +49,15 @@ def _loopback(host: str) -> str:
     raise argparse.ArgumentTypeError(f"{host!r} is not a loopback address")
 
 
+def _service_number(text: str) -> tuple[str, float]:
+    name, _, number = text.partition("=")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give SERVICE=NUMBER") from None
+    return name, value
+
+
 def _stdin_is_watchable() -> bool:
     try:
         mode = os.fstat(sys.stdin.fileno()).st_mode
@@ -53,6 +71,11 @@ def main() -> int:
     parser.add_argument("--host", type=_loopback, default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--quotas", action="store_true", help="enforce AWS-like quotas and latency")
+    parser.add_argument("--rate", action="append", type=_service_number, default=[], metavar="SERVICE=N")
+    parser.add_argument("--burst", action="append", type=_service_number, default=[], metavar="SERVICE=N")
+    parser.add_argument("--latency-ms", type=float, default=None, metavar="N")
+    parser.add_argument("--rate-scale", type=float, default=1.0, metavar="F")
     args = parser.parse_args()
 
     # Request logging would fill an unread stderr pipe; errors are still logged.
@@ -63,8 +86,19 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     sesinfra_moto.install()
-    app = sesinfra_moto.ControlMiddleware(
-        sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
+    from sesinfra_moto import quota
+
+    quotas = quota.Quotas()
+    problem = quotas.configure(
+        quota.settings(args.quotas, dict(args.rate), dict(args.burst), args.latency_ms, args.rate_scale)
+    )
+    if problem:
+        parser.error(problem)
+    app = quota.QuotaMiddleware(
+        sesinfra_moto.ControlMiddleware(
+            sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
+        ),
+        quotas,
     )
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     host = f"[{args.host}]" if ":" in args.host else args.host
