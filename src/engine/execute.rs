@@ -416,8 +416,9 @@ fn pair<T: Clone>(
 }
 
 /// Steps in flight at once. Each service's rate limiter paces the calls, so this only
-/// needs to be enough to keep every service busy.
-const PARALLEL_STEPS: usize = 4;
+/// needs to cover the rates times a step's latency (several calls in a row), for every
+/// service at once.
+const PARALLEL_STEPS: usize = 16;
 
 /// Applies `plan`: returns the scheduler's report.
 pub async fn apply(

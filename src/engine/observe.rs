@@ -16,8 +16,9 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::Desired;
 use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
-/// Reads in flight per service.
-const SES_READS: usize = 4;
+/// Reads in flight per service. Each service's rate limiter (`aws::limit`) paces the
+/// calls; these only need to cover its rate times a call's latency.
+const SES_READS: usize = 8;
 const FIREHOSE_READS: usize = 2;
 const IAM_READS: usize = 4;
 const S3_READS: usize = 4;
