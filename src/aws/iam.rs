@@ -339,6 +339,188 @@ fn parse_policy(operation: &'static str, text: &str) -> Result<PolicyDocument, A
     PolicyDocument::from_iam(text).map_err(|e| AwsError::local(SERVICE, operation, e.to_string()))
 }
 
+/// The roles a stack manages or owns, read in bulk: every role named in `names`, and
+/// every role under the IAM path `path_prefix` (the stack's own, orphans included).
+pub struct RoleReads {
+    /// Roles that exist, by name.
+    pub roles: BTreeMap<String, Role>,
+    /// Names of the roles under `path_prefix`, sorted.
+    pub under_path: Vec<String>,
+}
+
+/// Roles per page of GetAccountAuthorizationDetails and ListRoles (IAM's maximum).
+const DETAILS_PAGE: i32 = 1000;
+
+/// Reads the roles named in `names` and those under `path_prefix`, each with its trust
+/// policy, description, inline and attached policies and tags, in as few calls as IAM
+/// allows: `ListRoles` on the stack's path (names, paths, descriptions) and
+/// `GetAccountAuthorizationDetails` filtered to roles (policies and tags of every role
+/// in one answer; one page per 1,000 roles of the account, and IAM's role quota is
+/// 1,000 by default, 5,000 at most, so at most five pages). Only the roles asked for
+/// are parsed. A role outside the path (made by an older sesinfra) costs one `GetRole`
+/// for its description, which the details leave out. Without
+/// `iam:GetAccountAuthorizationDetails` (AccessDenied), each role is read on its own
+/// (`get_role`: five calls or more per role).
+pub async fn read_roles(
+    clients: &Clients,
+    path_prefix: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> Result<RoleReads, AwsError> {
+    let (listed, details) = tokio::try_join!(
+        list_roles(clients, path_prefix),
+        authorization_details(clients)
+    )?;
+    let mut under_path: Vec<String> = listed.iter().map(|r| r.role_name.clone()).collect();
+    under_path.sort();
+    under_path.dedup();
+    let mut roles = BTreeMap::new();
+    let Some(details) = details else {
+        tracing::info!("no iam:GetAccountAuthorizationDetails: reading each role on its own");
+        let wanted: std::collections::BTreeSet<&String> =
+            names.iter().chain(under_path.iter()).collect();
+        for name in wanted {
+            if let Some(role) = get_role(clients, name).await? {
+                roles.insert(name.clone(), role);
+            }
+        }
+        return Ok(RoleReads { roles, under_path });
+    };
+    let descriptions: BTreeMap<String, Option<String>> = listed
+        .into_iter()
+        .map(|r| (r.role_name, r.description))
+        .collect();
+    for detail in details {
+        let Some(name) = detail.role_name.clone() else {
+            continue;
+        };
+        let description = match descriptions.get(&name) {
+            Some(d) => d.clone(),
+            None if names.contains(&name) => get_role(clients, &name)
+                .await?
+                .map(|r| r.description)
+                .filter(|d| !d.is_empty()),
+            // Neither named nor under the stack's path: another team's role.
+            None => continue,
+        };
+        roles.insert(name.clone(), role_from_details(&name, detail, description)?);
+    }
+    Ok(RoleReads { roles, under_path })
+}
+
+fn role_from_details(
+    name: &str,
+    detail: aws_sdk_iam::types::RoleDetail,
+    description: Option<String>,
+) -> Result<Role, AwsError> {
+    const OP: &str = "GetAccountAuthorizationDetails";
+    let trust = detail
+        .assume_role_policy_document
+        .as_deref()
+        .ok_or_else(|| AwsError::local(SERVICE, OP, format!("role {name} has no trust policy")))?;
+    let mut inline_policies = BTreeMap::new();
+    for policy in detail.role_policy_list.unwrap_or_default() {
+        let (Some(policy_name), Some(document)) = (policy.policy_name, policy.policy_document)
+        else {
+            return Err(AwsError::local(
+                SERVICE,
+                OP,
+                format!("an inline policy of role {name} has no name or document"),
+            ));
+        };
+        inline_policies.insert(policy_name, parse_policy(OP, &document)?);
+    }
+    let attached_policies = detail
+        .attached_managed_policies
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            p.policy_arn.ok_or_else(|| {
+                AwsError::local(
+                    SERVICE,
+                    OP,
+                    format!("a policy attached to {name} has no ARN"),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Role {
+        name: name.to_owned(),
+        path: detail.path.unwrap_or_else(|| "/".to_owned()),
+        description: description.unwrap_or_default(),
+        trust_policy: parse_policy(OP, trust)?,
+        inline_policies,
+        attached_policies,
+        tags: detail
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect(),
+    })
+}
+
+/// Every role of the account with its policies and tags (all pages); `None` when the
+/// caller may not call GetAccountAuthorizationDetails.
+async fn authorization_details(
+    clients: &Clients,
+) -> Result<Option<Vec<aws_sdk_iam::types::RoleDetail>>, AwsError> {
+    const OP: &str = "GetAccountAuthorizationDetails";
+    let mut roles = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = match clients
+            .iam
+            .get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role)
+            .max_items(DETAILS_PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                let err = AwsError::from_sdk(SERVICE, OP, e);
+                if err.kind == super::error::ErrorKind::AccessDenied {
+                    return Ok(None);
+                }
+                return Err(err);
+            }
+        };
+        roles.extend(page.role_detail_list.unwrap_or_default());
+        if !page.is_truncated || page.marker.is_none() {
+            break;
+        }
+        marker = page.marker;
+    }
+    Ok(Some(roles))
+}
+
+/// The roles under `path_prefix` as ListRoles describes them (all pages).
+async fn list_roles(
+    clients: &Clients,
+    path_prefix: &str,
+) -> Result<Vec<aws_sdk_iam::types::Role>, AwsError> {
+    let mut roles = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = clients
+            .iam
+            .list_roles()
+            .path_prefix(path_prefix)
+            .max_items(DETAILS_PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoles", e))?;
+        roles.extend(page.roles);
+        if !page.is_truncated || page.marker.is_none() {
+            break;
+        }
+        marker = page.marker;
+    }
+    Ok(roles)
+}
+
 /// Names of the roles under the IAM path `path_prefix` (paginated). IAM filters by
 /// path itself, so the calls made grow with the roles under that path only, not with
 /// the account's other roles.
@@ -346,24 +528,11 @@ pub async fn list_role_names(
     clients: &Clients,
     path_prefix: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut names = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = clients
-            .iam
-            .list_roles()
-            .path_prefix(path_prefix)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoles", e))?;
-        names.extend(page.roles.into_iter().map(|r| r.role_name));
-        if !page.is_truncated || page.marker.is_none() {
-            break;
-        }
-        marker = page.marker;
-    }
-    Ok(names)
+    Ok(list_roles(clients, path_prefix)
+        .await?
+        .into_iter()
+        .map(|r| r.role_name)
+        .collect())
 }
 
 // --------------------------------------------------------------------------- account-wide reads

@@ -13,7 +13,7 @@
 //!   as the API reference defines them).
 //! - IAM roles are global and not covered by that regional API; sesinfra puts the
 //!   roles it generates under the IAM path `/sesinfra/<stack>/`, and `ListRoles` with
-//!   that `PathPrefix` returns only them.
+//!   that `PathPrefix` returns only them (`iam::read_roles`, which reads them too).
 //!
 //! Both cost a number of calls that grows with the stack's own resources only. The
 //! Tagging API is eventually consistent and only a hint: the engine still reads each
@@ -22,7 +22,7 @@
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 use super::{AwsError, Clients};
-use crate::resources::{ACCOUNT_OWNER_TAG, STACK_TAG, arn};
+use crate::resources::{ACCOUNT_OWNER_TAG, STACK_TAG};
 
 const SERVICE: &str = "tagging";
 
@@ -34,18 +34,17 @@ pub const DELIVERY_STREAM_TYPE: &str = "firehose:deliverystream";
 /// The API's maximum page size.
 const PAGE_SIZE: i32 = 100;
 
-/// Names of the resources that carry a stack's tag (or, for roles, live under its
-/// IAM path), by kind; each list sorted.
+/// Names of the resources that carry a stack's tag, by kind; each list sorted. (Roles
+/// are found by their IAM path: `iam::read_roles`.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovery {
     pub configuration_sets: Vec<String>,
     /// SES identities (domains and addresses) tagged with the stack.
     pub identities: Vec<String>,
     pub streams: Vec<String>,
-    pub roles: Vec<String>,
 }
 
-/// Everything of `stack` in the clients' region (roles: in the account).
+/// Everything of `stack` in the clients' region that carries its tag.
 pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsError> {
     const OP: &str = "GetResources";
     let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
@@ -88,12 +87,10 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
             None => break,
         }
     }
-    found.roles = super::iam::list_role_names(clients, &arn::role_path(stack)).await?;
     for list in [
         &mut found.configuration_sets,
         &mut found.identities,
         &mut found.streams,
-        &mut found.roles,
     ] {
         list.sort();
         list.dedup();

@@ -6,6 +6,7 @@
 //! `aws::tagging::discover`) is read: other teams' resources in a shared account are
 //! never listed or read, so they cannot break or slow a command.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -16,8 +17,9 @@ use crate::desired::Desired;
 use crate::plan::Address;
 use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
-/// Reads in flight per service.
-const SES_READS: usize = 4;
+/// Reads in flight per service. Each service's rate limiter (`aws::limit`) paces the
+/// calls; these only need to cover its rate times a call's latency.
+const SES_READS: usize = 8;
 const FIREHOSE_READS: usize = 2;
 const IAM_READS: usize = 4;
 const S3_READS: usize = 4;
@@ -53,7 +55,7 @@ type ReadFuture =
 /// One read's result, tagged with where it goes.
 enum Read {
     Bucket(String, Option<crate::resources::Bucket>),
-    Role(String, Option<crate::resources::Role>),
+    Roles(aws::iam::RoleReads),
     Stream(String, Option<crate::resources::DeliveryStream>),
     Set(String, Option<crate::resources::ConfigurationSet>),
     Destinations(String, Vec<crate::resources::EventDestination>),
@@ -97,15 +99,18 @@ pub async fn observe(
             ),
         );
     }
-    for name in desired.roles.keys() {
-        let (c, name) = (clients.clone(), name.clone());
+    // Every role the spec names and every role under the stack's IAM path (its
+    // orphans), with policies and tags, in one bulk read (`aws::iam::read_roles`).
+    {
+        let c = clients.clone();
+        let path = crate::resources::arn::role_path(stack);
+        let names: BTreeSet<String> = desired.roles.keys().cloned().collect();
         spawn(
             &mut reads,
             &limits.iam,
-            Box::pin(async move {
-                let role = aws::iam::get_role(&c, &name).await?;
-                Ok(Read::Role(name, role))
-            }),
+            Box::pin(
+                async move { Ok(Read::Roles(aws::iam::read_roles(&c, &path, &names).await?)) },
+            ),
         );
     }
     for (logical, stream) in &desired.streams {
@@ -184,9 +189,10 @@ pub async fn observe(
                 spawn(&mut reads, limit, read(clients.clone(), name));
             }
         };
+    let stream_names: BTreeSet<&str> = desired.streams.values().map(|s| s.name.as_str()).collect();
     read_candidates(
         discovery.streams,
-        &|n| desired.streams.values().any(|s| s.name == n),
+        &|n| stream_names.contains(n),
         &limits.firehose,
         |c, name| {
             Box::pin(async move {
@@ -214,17 +220,6 @@ pub async fn observe(
             Box::pin(async move {
                 let attrs = aws::sesv2::get_identity_attributes(&c, &name).await?;
                 Ok(Read::Identity(format!("\u{0}{name}"), attrs))
-            })
-        },
-    );
-    read_candidates(
-        discovery.roles,
-        &|n| desired.roles.contains_key(n),
-        &limits.iam,
-        |c, name| {
-            Box::pin(async move {
-                let role = aws::iam::get_role(&c, &name).await?;
-                Ok(Read::Role(format!("\u{0}{name}"), role))
             })
         },
     );
@@ -261,20 +256,29 @@ pub async fn observe(
                 }
                 observed.state.buckets.insert(logical, b);
             }
-            Read::Role(key, Some(role)) => match candidate(&key) {
-                Some(name) if owned(&role.tags) => {
-                    observed.state.roles.insert(name, role);
-                }
-                Some(_) => {}
-                None => {
-                    if !owned(&role.tags) {
-                        observed
-                            .clashes
-                            .push(clash(Address::IamRole(key.clone()), &role.tags));
+            Read::Roles(found) => {
+                let aws::iam::RoleReads {
+                    mut roles,
+                    under_path,
+                } = found;
+                for name in desired.roles.keys() {
+                    if let Some(role) = roles.remove(name) {
+                        if !owned(&role.tags) {
+                            observed
+                                .clashes
+                                .push(clash(Address::IamRole(name.clone()), &role.tags));
+                        }
+                        observed.state.roles.insert(name.clone(), role);
                     }
-                    observed.state.roles.insert(key, role);
                 }
-            },
+                // Under the stack's path but no longer in the spec: an orphan, if the
+                // role's own tag says it is the stack's.
+                for name in under_path {
+                    if let Some(role) = roles.remove(&name).filter(|r| owned(&r.tags)) {
+                        observed.state.roles.insert(name, role);
+                    }
+                }
+            }
             Read::Stream(key, Some(stream)) => match candidate(&key) {
                 Some(name) if owned(&stream.tags) => orphan_streams.push((name, stream)),
                 Some(_) => {}

@@ -26,6 +26,15 @@ At end of file on stdin it stops every emulator it started and exits.  Loading
 moto takes about a second of CPU; a fork takes milliseconds, which is what a
 test suite that starts one emulator per test wants.  An emulator also stops if
 its fork server dies.
+
+Quotas and latency (sesinfra_moto/quota.py), off by default:
+
+    --quotas                AWS-like quotas: SES 10/s, Firehose 5/s, IAM 20/s,
+                            S3 50/s, 20 ms latency
+    --rate SERVICE=N        calls per second for one service (repeatable)
+    --burst SERVICE=N       calls at once for one service (default: its rate)
+    --latency-ms N          added to every AWS request
+    --rate-scale F          every rate and burst times F
 """
 
 from __future__ import annotations
@@ -55,6 +64,15 @@ def _loopback(host: str) -> str:
     raise argparse.ArgumentTypeError(f"{host!r} is not a loopback address")
 
 
+def _service_number(text: str) -> tuple[str, float]:
+    name, _, number = text.partition("=")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give SERVICE=NUMBER") from None
+    return name, value
+
+
 def _stdin_is_watchable() -> bool:
     try:
         mode = os.fstat(sys.stdin.fileno()).st_mode
@@ -63,14 +81,26 @@ def _stdin_is_watchable() -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(sys.stdin.fileno())
 
 
-def _load_app():
-    """moto's WSGI app with sesinfra's extension, and the request handler."""
+def _load_app(args, parser):
+    """moto's WSGI app with sesinfra's extension (behind the quota mode, a pass-through
+    unless asked for), and the request handler."""
     import sesinfra_moto
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
     sesinfra_moto.install()
-    app = sesinfra_moto.ControlMiddleware(
-        sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
+    from sesinfra_moto import quota
+
+    quotas = quota.Quotas()
+    problem = quotas.configure(
+        quota.settings(args.quotas, dict(args.rate), dict(args.burst), args.latency_ms, args.rate_scale)
+    )
+    if problem:
+        parser.error(problem)
+    app = quota.QuotaMiddleware(
+        sesinfra_moto.ControlMiddleware(
+            sesinfra_moto.RpcV2CborTranslator(DomainDispatcherApplication(create_backend_app))
+        ),
+        quotas,
     )
     return app, MotoRequestHandler
 
@@ -105,16 +135,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fork-server", action="store_true", help="start emulators on request, one per `start` line on stdin"
     )
+    parser.add_argument("--quotas", action="store_true", help="enforce AWS-like quotas and latency")
+    parser.add_argument("--rate", action="append", type=_service_number, default=[], metavar="SERVICE=N")
+    parser.add_argument("--burst", action="append", type=_service_number, default=[], metavar="SERVICE=N")
+    parser.add_argument("--latency-ms", type=float, default=None, metavar="N")
+    parser.add_argument("--rate-scale", type=float, default=1.0, metavar="F")
     return parser
 
 
 def main() -> int:
-    args = _parser().parse_args()
+    parser = _parser()
+    args = parser.parse_args()
 
     # Request logging would fill an unread stderr pipe; errors are still logged.
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
-    app, handler = _load_app()
+    app, handler = _load_app(args, parser)
     if args.fork_server:
         return _fork_server(args.host, app, handler)
     try:

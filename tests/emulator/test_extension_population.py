@@ -168,3 +168,13 @@ def test_stream_states(emulator: Emulator, firehose: Any) -> None:
     with pytest.raises(firehose.exceptions.ResourceNotFoundException):
         status()
     assert emulator.post_json("/_sesinfra/firehose/status", {"name": "s", "status": "ACTIVE"})[0] == 404
+
+
+def test_population_creates_identities_in_bulk(emulator: Emulator, sesv2: Any) -> None:
+    names = [f"tenant-{i}.example.com" for i in range(50)]
+    status, out = emulator.post_json("/_sesinfra/population", {"identities": names})
+    assert status == 200, out
+    assert out["identities"] == names
+    assert sesv2.get_email_identity(EmailIdentity="tenant-7.example.com")["IdentityType"] == "DOMAIN"
+    status, out = emulator.post_json("/_sesinfra/population", {"identities": ["tenant-7.example.com"]})
+    assert status == 400 and "exists" in out["message"]

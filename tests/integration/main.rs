@@ -7,6 +7,7 @@ mod aws_iam;
 mod aws_s3;
 mod aws_sesv2;
 mod aws_sts;
+mod calls;
 mod ci_examples;
 mod cli;
 mod discovery;

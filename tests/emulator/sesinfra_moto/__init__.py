@@ -8,6 +8,7 @@ first request.  Each module documents the defects it fixes:
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
+* iam.py        IAM GetAccountAuthorizationDetails paged by MaxItems and Marker
 * control.py    /_sesinfra/ endpoints: health check and fault injection
 * journal.py    /_sesinfra/requests: every AWS request received, in order
 * population.py /_sesinfra/ endpoints staging a shared account: foreign
@@ -20,7 +21,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import account, firehose, s3, s3_buckets, sesv2, sesv2_account, tagging
+from . import account, firehose, iam, s3, s3_buckets, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
 from .rpcv2cbor import RpcV2CborTranslator
 
@@ -35,4 +36,5 @@ def install() -> None:
     s3_buckets.install()
     firehose.install()
     tagging.install()
+    iam.install()
     account.install()

@@ -6,7 +6,8 @@ bulk, Firehose streams of any kind and in any state, Firehose faults.
           "configuration_sets": 200, "roles": 2000, "tags": {"team": "other"}}
       -> {"streams": [names], "configuration_sets": [names], "roles": [names]}
        Streams cycle through every destination kind (STREAM_KINDS); sets and
-       roles are plain; `tags` (default none) go on every one of them.  Roles
+       roles are plain; `"identities": ["a.example.com", ...]` creates those
+       SES identities (without tags; the answer lists them too); `tags` (default none) go on every one of them.  Roles
        are at path "/".  Everything is written straight into moto's backends
        (thousands in well under a second per thousand); the Firehose quota of
        50 streams is not applied, as in an account where it was raised.
@@ -181,7 +182,10 @@ def populate(spec: dict[str, Any]) -> dict[str, Any]:
     tags = _tags(spec)
     counts = {key: _count(spec, key) for key in ("streams", "configuration_sets", "roles")}
     account = DEFAULT_ACCOUNT_ID
-    out: dict[str, list[str]] = {"streams": [], "configuration_sets": [], "roles": []}
+    out: dict[str, list[str]] = {"streams": [], "configuration_sets": [], "roles": [], "identities": []}
+    identities = spec.get("identities") or []
+    if not isinstance(identities, list) or not all(isinstance(i, str) and i for i in identities):
+        raise BadRequest("identities must be a list of names")
     for i in range(counts["streams"]):
         kind = STREAM_KINDS[i % len(STREAM_KINDS)]
         name = f"{prefix}-{kind.replace('_', '-')}-{i:05d}"
@@ -192,6 +196,11 @@ def populate(spec: dict[str, Any]) -> dict[str, Any]:
         name = f"{prefix}-set-{i:05d}"
         sesv2.create_configuration_set(name, {}, {}, {}, {"SendingEnabled": True}, tags, {}, {})
         out["configuration_sets"].append(name)
+    for name in identities:
+        if name in sesv2.core_backend.email_identities:
+            raise BadRequest(f"identity {name} exists")
+        sesv2.create_email_identity(name, None, None, None)
+        out["identities"].append(name)
     iam = iam_backends[account][get_partition(region)]
     for i in range(counts["roles"]):
         name = f"{prefix}-role-{i:05d}"

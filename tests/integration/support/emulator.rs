@@ -267,6 +267,7 @@ pub enum Service {
     SesV2,
     Firehose,
     CloudWatch,
+    Iam,
 }
 
 impl Service {
@@ -276,6 +277,7 @@ impl Service {
             Service::SesV2 => "sesv2",
             Service::Firehose => "firehose",
             Service::CloudWatch => "cloudwatch",
+            Service::Iam => "iam",
         }
     }
 }
