@@ -5,7 +5,8 @@
 //! pure and start from an `Inventory`.
 //!
 //! Cost: one call per set for its destinations (and one for its options when
-//! exporting), one per identity, a few per stream and bucket the destinations use, and
+//! exporting), one per identity (and, auditing, one per 100 identities for their SES
+//! v1 notification topics), a few per stream and bucket the destinations use, and
 //! the roles in bulk (`GetAccountAuthorizationDetails`, 1,000 per call). Streams no
 //! destination uses (other teams' pipelines of any kind) are never read. Reads run
 //! concurrently per service; the clients' per-service rate limits (`aws::limit`) pace
@@ -24,8 +25,8 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::Environment;
 use crate::policy::PolicyDocument;
 use crate::resources::{
-    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes, Role,
-    STACK_TAG, Target, arn,
+    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes,
+    NotificationTopics, Role, STACK_TAG, Target, arn,
 };
 
 /// Reads in flight per service: enough to keep each service busy at its rate limit.
@@ -59,6 +60,8 @@ pub struct Inventory {
     pub env: Environment,
     pub configuration_sets: BTreeMap<String, SetRecord>,
     pub identities: BTreeMap<String, IdentityAttributes>,
+    /// The SNS notification topics of the identities that have any (audit only).
+    pub notification_topics: BTreeMap<String, NotificationTopics>,
     /// The streams the destinations name (and, with a stack, the stack's), by ARN.
     pub streams: BTreeMap<String, StreamRecord>,
     /// The buckets those streams write to, by name.
@@ -242,6 +245,14 @@ pub async fn read(
             None => true,
         })
         .collect();
+    // SNS topics are the third way an identity receives its bounces (SES v1 only).
+    let notification_topics = match purpose {
+        Purpose::Audit => {
+            let names: Vec<String> = identities.keys().cloned().collect();
+            aws::ses_v1::notification_topics(clients, &names).await?
+        }
+        Purpose::Export => BTreeMap::new(),
+    };
 
     // The identities' default sets belong to what they do with bounces.
     let mut wanted: BTreeSet<String> = set_names.into_iter().collect();
@@ -357,6 +368,7 @@ pub async fn read(
         env: env.clone(),
         configuration_sets,
         identities,
+        notification_topics,
         streams,
         buckets,
         roles: BTreeMap::new(),

@@ -166,6 +166,16 @@ impl IdentityAttributes {
     }
 }
 
+/// An identity's SNS notification topics, set through the SES v1 API
+/// (`SetIdentityNotificationTopic`): besides email forwarding and event destinations,
+/// the third way SES delivers its bounces and complaints. `None` where unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationTopics {
+    pub bounce: Option<String>,
+    pub complaint: Option<String>,
+    pub delivery: Option<String>,
+}
+
 /// The region's SES account settings sesinfra manages (address `account`). A group
 /// that is `None` in the desired state is not managed; the observed state has both.
 #[derive(Debug, Clone, PartialEq, Eq)]

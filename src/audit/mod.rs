@@ -430,9 +430,9 @@ fn least_privilege(role: &Role) -> &'static str {
 
 // ----------------------------------------------------------------------------- identities
 
-/// The ways an identity receives one feedback type: email forwarding and the enabled
-/// destinations of its default configuration set covering it. (SES v1's per-identity
-/// SNS notifications are not read.)
+/// The ways an identity receives one feedback type: email forwarding, its SNS
+/// notification topic for that type (SES v1), and the enabled destinations of its
+/// default configuration set covering it.
 fn ways(
     inv: &Inventory,
     identity: &crate::resources::IdentityAttributes,
@@ -441,6 +441,9 @@ fn ways(
     let mut ways = Vec::new();
     if identity.feedback_forwarding {
         ways.push("email feedback forwarding".to_owned());
+    }
+    if let Some(topic) = sns_topic(inv, &identity.identity, event) {
+        ways.push(format!("SNS topic {topic}"));
     }
     if let Some(set) = &identity.default_configuration_set
         && let Some(record) = inv.configuration_sets.get(set)
@@ -452,6 +455,16 @@ fn ways(
         }
     }
     ways
+}
+
+/// The identity's SNS notification topic for BOUNCE or COMPLAINT, when set.
+fn sns_topic<'a>(inv: &'a Inventory, identity: &str, event: EventType) -> Option<&'a str> {
+    let topics = inv.notification_topics.get(identity)?;
+    match event {
+        EventType::Bounce => topics.bounce.as_deref(),
+        EventType::Complaint => topics.complaint.as_deref(),
+        _ => None,
+    }
 }
 
 fn feedback(inv: &Inventory, out: &mut Vec<Finding>) {
@@ -479,6 +492,13 @@ fn feedback(inv: &Inventory, out: &mut Vec<Finding>) {
                         Some(stack) if identity.feedback_forwarding => format!(
                             "in stack {stack}'s spec: identities.{name}.feedback_forwarding: false"
                         ),
+                        // The spec does not hold SNS notification topics: the fix is in AWS.
+                        Some(_) if sns_topic(inv, name, event).is_some() => format!(
+                            "remove the identity's SNS topic for {label} (SES v1 \
+                             SetIdentityNotificationTopic without SnsTopic), or drop {} from \
+                             the event destinations",
+                            event.as_str()
+                        ),
                         Some(stack) => format!(
                             "in stack {stack}'s spec: keep {} in one enabled event destination of configuration set {}",
                             event.as_str(),
@@ -486,8 +506,9 @@ fn feedback(inv: &Inventory, out: &mut Vec<Finding>) {
                         ),
                         None => "keep one way: turn email feedback forwarding off \
                                  (PutEmailIdentityFeedbackAttributes) when an event destination \
-                                 of the default configuration set covers them, or drop the \
-                                 extra destination"
+                                 or SNS topic covers them, remove the identity's SNS topic \
+                                 (SES v1 SetIdentityNotificationTopic without SnsTopic), or drop \
+                                 the extra destination"
                             .to_owned(),
                     },
                 }),
@@ -521,9 +542,11 @@ fn feedback(inv: &Inventory, out: &mut Vec<Finding>) {
                     events.join(" and ")
                 ),
                 None => format!(
-                    "turn email feedback forwarding on (PutEmailIdentityFeedbackAttributes), or \
-                     make the identity's default configuration set publish {} to an enabled \
-                     event destination",
+                    "turn email feedback forwarding on (PutEmailIdentityFeedbackAttributes), set \
+                     an SNS topic for its {} (SES v1 SetIdentityNotificationTopic), or make the \
+                     identity's default configuration set publish {} to an enabled event \
+                     destination",
+                    labels.join(" and "),
                     events.join(" and ")
                 ),
             },

@@ -7,7 +7,7 @@ use crate::aws::s3::BucketPosture;
 use crate::cli::OutputFormat;
 use crate::desired::Environment;
 use crate::inventory::SetRecord;
-use crate::resources::{Compression, DeliveryStream, IdentityAttributes, Tags};
+use crate::resources::{Compression, DeliveryStream, IdentityAttributes, NotificationTopics, Tags};
 
 const ACCOUNT: &str = "123456789012";
 const STREAM_ARN: &str = "arn:aws:firehose:eu-west-1:123456789012:deliverystream/ses-history";
@@ -86,6 +86,7 @@ fn seed() -> Inventory {
                 managed_by: None,
             },
         )]),
+        notification_topics: BTreeMap::new(),
         streams: BTreeMap::from([(
             STREAM_ARN.to_owned(),
             StreamRecord::Found(DeliveryStream {
@@ -398,4 +399,73 @@ fn markdown_is_one_table_row_per_finding() {
         3,
         "{md}"
     );
+}
+
+#[test]
+fn sns_topics_count_as_a_way_to_receive_feedback() {
+    let bounces = "arn:aws:sns:eu-west-1:123456789012:bounces";
+    let complaints = "arn:aws:sns:eu-west-1:123456789012:complaints";
+    let mut inv = seed();
+    let identity = inv.identities.get_mut("example.com").unwrap();
+    identity.feedback_forwarding = false;
+    identity.default_configuration_set = None;
+    inv.notification_topics.insert(
+        "example.com".into(),
+        NotificationTopics {
+            bounce: Some(bounces.into()),
+            complaint: Some(complaints.into()),
+            delivery: None,
+        },
+    );
+    let feedback = |inv: &Inventory| -> Vec<String> {
+        audit(inv)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == rule::FEEDBACK_LOST || f.rule == rule::FEEDBACK_DUPLICATED)
+            .map(|f| format!("{} {}", f.rule, f.message))
+            .collect()
+    };
+    // Topics alone cover both: nothing is lost.
+    assert_eq!(feedback(&inv), Vec::<String>::new());
+
+    // Only a complaint topic: bounces are lost, complaints are not.
+    inv.notification_topics
+        .get_mut("example.com")
+        .unwrap()
+        .bounce = None;
+    assert_eq!(
+        feedback(&inv),
+        [
+            "feedback_lost loses its bounces: feedback forwarding is off and it has no default configuration set"
+        ]
+    );
+
+    // Forwarding on as well as a bounce topic: bounces twice, and the message names both.
+    inv.notification_topics
+        .get_mut("example.com")
+        .unwrap()
+        .bounce = Some(bounces.into());
+    inv.notification_topics
+        .get_mut("example.com")
+        .unwrap()
+        .complaint = None;
+    inv.identities
+        .get_mut("example.com")
+        .unwrap()
+        .feedback_forwarding = true;
+    let found = audit(&inv);
+    let duplicated: Vec<&Finding> = found
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule::FEEDBACK_DUPLICATED)
+        .collect();
+    assert_eq!(duplicated.len(), 1, "{duplicated:?}");
+    assert_eq!(
+        duplicated[0].message,
+        format!(
+            "receives every one of its bounces 2 times: through email feedback forwarding and SNS topic {bounces}"
+        )
+    );
+    assert!(duplicated[0].fix.contains("SetIdentityNotificationTopic"));
+    assert!(found.findings.iter().all(|f| f.rule != rule::FEEDBACK_LOST));
 }

@@ -52,6 +52,9 @@ pub struct Clients {
     /// CloudWatch: the SES reputation metrics (`cloudwatch.rs`).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sesv2: aws_sdk_sesv2::Client,
+    /// SES v1: identities' SNS notification topics only (`ses_v1.rs`). It shares the
+    /// SES v2 client's limiter: both draw on the account's one SES API quota.
+    pub ses_v1: aws_sdk_ses::Client,
     pub firehose: aws_sdk_firehose::Client,
     pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
@@ -122,17 +125,22 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .build();
     macro_rules! client {
         ($sdk:ident, $service:literal) => {
+            client!($sdk, limited($service))
+        };
+        ($sdk:ident, $http:expr) => {
             $sdk::Client::from_conf(
                 $sdk::config::Builder::from(&config)
-                    .http_client(limited($service))
+                    .http_client($http)
                     .build(),
             )
         };
     }
+    let ses = limited("ses");
     Ok(Clients {
         region,
         cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch"),
-        sesv2: client!(aws_sdk_sesv2, "ses"),
+        sesv2: client!(aws_sdk_sesv2, ses.clone()),
+        ses_v1: client!(aws_sdk_ses, ses),
         firehose: client!(aws_sdk_firehose, "firehose"),
         iam: client!(aws_sdk_iam, "iam"),
         kms: client!(aws_sdk_kms, "kms"),

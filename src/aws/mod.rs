@@ -12,6 +12,7 @@ pub mod kms;
 pub mod limit;
 pub mod retry;
 pub mod s3;
+pub mod ses_v1;
 pub mod sesv2;
 pub mod sts;
 pub mod tagging;

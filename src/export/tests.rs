@@ -89,6 +89,7 @@ fn seed() -> Inventory {
                 managed_by: None,
             },
         )]),
+        notification_topics: BTreeMap::new(),
         streams: BTreeMap::from([(
             STREAM_ARN.to_owned(),
             StreamRecord::Found(DeliveryStream {

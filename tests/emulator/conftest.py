@@ -134,6 +134,12 @@ def sesv2_raw(emulator: Emulator) -> Any:
 
 
 @pytest.fixture
+def ses(emulator: Emulator) -> Any:
+    """SES v1 (query protocol), on the same identities as `sesv2`."""
+    return make_client(emulator, "ses")
+
+
+@pytest.fixture
 def s3(emulator: Emulator) -> Any:
     return make_client(emulator, "s3", s3={"addressing_style": "path"})
 

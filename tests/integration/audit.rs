@@ -147,3 +147,92 @@ async fn a_pipeline_sesinfra_made_has_no_findings() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.starts_with("No findings."), "{stdout}");
 }
+
+/// The third way SES delivers bounces and complaints: an identity's SNS topics, set
+/// through the SES v1 API on identities made through SES v2.
+#[tokio::test]
+async fn sns_topics_set_through_ses_v1_count_as_receiving_feedback() {
+    use aws_sdk_ses::types::NotificationType;
+
+    let emulator = Emulator::start();
+    let clients = emulator.clients_in(seed::REGION).await;
+    let topic = |name: &str| format!("arn:aws:sns:{}:{}:{name}", seed::REGION, seed::ACCOUNT);
+    let set_topic = |identity: &'static str, kind: NotificationType, arn: String| {
+        clients
+            .ses_v1
+            .set_identity_notification_topic()
+            .identity(identity)
+            .notification_type(kind)
+            .sns_topic(arn)
+            .send()
+    };
+    for identity in ["by-sns.example.com", "twice.example.com"] {
+        clients
+            .sesv2
+            .create_email_identity()
+            .email_identity(identity)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Forwarding off, no default configuration set, no event destination: only the
+    // SNS topics deliver its bounces and complaints.
+    set_topic(
+        "by-sns.example.com",
+        NotificationType::Bounce,
+        topic("bounces"),
+    )
+    .await
+    .unwrap();
+    set_topic(
+        "by-sns.example.com",
+        NotificationType::Complaint,
+        topic("complaints"),
+    )
+    .await
+    .unwrap();
+    clients
+        .sesv2
+        .put_email_identity_feedback_attributes()
+        .email_identity("by-sns.example.com")
+        .email_forwarding_enabled(false)
+        .send()
+        .await
+        .unwrap();
+    // Forwarding on (AWS's default) and a bounce topic: every bounce arrives twice.
+    set_topic(
+        "twice.example.com",
+        NotificationType::Bounce,
+        topic("bounces"),
+    )
+    .await
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    emulator.clear_requests();
+    let (code, stdout, stderr) = run(&emulator, dir.path(), &["audit", "--output", "json"]);
+    assert_eq!(code, 2, "findings exit 2:\n{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("audit JSON");
+    let findings: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["rule"], f["address"], f["message"]))
+        .collect();
+    assert_eq!(
+        findings,
+        [format!(
+            "\"feedback_duplicated\" \"identity.twice.example.com\" \"receives every one of its \
+             bounces 2 times: through email feedback forwarding and SNS topic {}\"",
+            topic("bounces")
+        )],
+        "{stdout}"
+    );
+    // Both identities' topics in one call.
+    let reads = emulator
+        .requests()
+        .into_iter()
+        .filter(|(_, op)| op == "GetIdentityNotificationAttributes")
+        .count();
+    assert_eq!(reads, 1);
+}

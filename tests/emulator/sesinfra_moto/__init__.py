@@ -5,6 +5,7 @@ first request.  Each module documents the defects it fixes:
 
 * sesv2.py      SES v2 operations moto lacks, SES v2 behaviour fixes
 * sesv2_account.py  SES v2 account suppression and VDM settings, GetAccount
+* ses_v1.py     SES v1 identity notification topics, on SES v2's identities
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
@@ -21,7 +22,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import account, firehose, iam, s3, s3_buckets, sesv2, sesv2_account, tagging
+from . import account, firehose, iam, s3, s3_buckets, ses_v1, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
 from .rpcv2cbor import RpcV2CborTranslator
 
@@ -32,6 +33,7 @@ def install() -> None:
     """Apply every patch (idempotent)."""
     sesv2.install()
     sesv2_account.install()
+    ses_v1.install()
     s3.install()
     s3_buckets.install()
     firehose.install()

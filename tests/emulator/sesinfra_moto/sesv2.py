@@ -465,6 +465,8 @@ def delete_email_identity(self: SESV2Response) -> EmptyResult:
     with _lock:
         _identity(self, name)
         self.sesv2_backend.core_backend.email_identities.pop(name)
+        # Its SES v1 notification topics go with it (moto kept them).
+        self.sesv2_backend.core_backend.sns_topics.pop(name, None)
         self.sesv2_backend.core_backend.tagger.delete_all_tags_for_resource(_arn(self, f"identity/{name}"))
     return EmptyResult()
 
