@@ -64,6 +64,8 @@ pub struct Clients {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// How long the service modules and the executor wait between polls and retries.
     pub waits: WaitPolicy,
+    /// Each service's rate ceiling: what the readers size their calls in flight from.
+    pub rates: Rates,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +150,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         sts: client!(aws_sdk_sts, "sts"),
         tagging: client!(aws_sdk_resourcegroupstagging, "tagging"),
         waits: settings.waits,
+        rates: settings.rates.clone(),
     })
 }
 

@@ -18,11 +18,26 @@ use crate::plan::Address;
 use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
 /// Reads in flight per service. Each service's rate limiter (`aws::limit`) paces the
-/// calls; these only need to cover its rate times a call's latency.
+/// calls; the reads in flight only need to cover its rate times a call's latency, so
+/// they are sized from the rate ceiling: calls answered within `COVERED_LATENCY_SECS`
+/// keep a service at its ceiling (8 SES reads at SES's 10/s), with a floor per service
+/// and a cap for accounts with raised quotas.
+const COVERED_LATENCY_SECS: f64 = 0.8;
+const MAX_READS_IN_FLIGHT: usize = 256;
 const SES_READS: usize = 8;
 const FIREHOSE_READS: usize = 2;
 const IAM_READS: usize = 4;
 const S3_READS: usize = 4;
+
+/// Reads in flight for a service with rate ceiling `rate` (calls per second).
+fn reads_in_flight(rate: f64, floor: usize) -> usize {
+    let covering = (rate * COVERED_LATENCY_SECS).ceil();
+    if covering.is_finite() && covering > 0.0 {
+        (covering as usize).clamp(floor, MAX_READS_IN_FLIGHT)
+    } else {
+        floor
+    }
+}
 
 /// A resource the spec wants to manage that exists without the stack's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +86,22 @@ pub async fn observe(
     desired: &Desired,
 ) -> Result<Observed, AwsError> {
     let limits = Limits {
-        ses: Arc::new(Semaphore::new(SES_READS)),
-        firehose: Arc::new(Semaphore::new(FIREHOSE_READS)),
-        iam: Arc::new(Semaphore::new(IAM_READS)),
-        s3: Arc::new(Semaphore::new(S3_READS)),
+        ses: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("ses"),
+            SES_READS,
+        ))),
+        firehose: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("firehose"),
+            FIREHOSE_READS,
+        ))),
+        iam: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("iam"),
+            IAM_READS,
+        ))),
+        s3: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("s3"),
+            S3_READS,
+        ))),
     };
     let mut reads: JoinSet<Result<Read, AwsError>> = JoinSet::new();
     let spawn =
@@ -420,4 +447,21 @@ pub fn missing_identities(desired: &Desired, observed: &Observed) -> Vec<String>
         .filter(|k| !observed.state.identities.contains_key(*k))
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_in_flight_cover_the_rate_ceiling() {
+        // SES at AWS's 10/s: 8 in flight cover calls of up to 800 ms.
+        assert_eq!(reads_in_flight(10.0, SES_READS), 8);
+        // A raised quota gets more in flight, so the limiter, not latency, paces it.
+        assert_eq!(reads_in_flight(200.0, SES_READS), 160);
+        // Slow services keep their floor; huge ceilings are capped.
+        assert_eq!(reads_in_flight(1.0, FIREHOSE_READS), FIREHOSE_READS);
+        assert_eq!(reads_in_flight(1e9, S3_READS), MAX_READS_IN_FLIGHT);
+        assert_eq!(reads_in_flight(f64::NAN, IAM_READS), IAM_READS);
+    }
 }
