@@ -464,11 +464,21 @@ fn role_from_details(
 async fn authorization_details(
     clients: &Clients,
 ) -> Result<Option<Vec<aws_sdk_iam::types::RoleDetail>>, AwsError> {
-    const OP: &str = "GetAccountAuthorizationDetails";
+    match all_role_details(clients).await {
+        Ok(roles) => Ok(Some(roles)),
+        Err(err) if err.kind == super::error::ErrorKind::AccessDenied => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// GetAccountAuthorizationDetails filtered to roles, every page.
+async fn all_role_details(
+    clients: &Clients,
+) -> Result<Vec<aws_sdk_iam::types::RoleDetail>, AwsError> {
     let mut roles = Vec::new();
     let mut marker = None;
     loop {
-        let page = match clients
+        let page = clients
             .iam
             .get_account_authorization_details()
             .filter(aws_sdk_iam::types::EntityType::Role)
@@ -476,23 +486,13 @@ async fn authorization_details(
             .set_marker(marker.take())
             .send()
             .await
-        {
-            Ok(page) => page,
-            Err(e) => {
-                let err = AwsError::from_sdk(SERVICE, OP, e);
-                if err.kind == super::error::ErrorKind::AccessDenied {
-                    return Ok(None);
-                }
-                return Err(err);
-            }
-        };
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetAccountAuthorizationDetails", e))?;
         roles.extend(page.role_detail_list.unwrap_or_default());
         if !page.is_truncated || page.marker.is_none() {
-            break;
+            return Ok(roles);
         }
         marker = page.marker;
     }
-    Ok(Some(roles))
 }
 
 /// The roles under `path_prefix` as ListRoles describes them (all pages).
@@ -542,63 +542,18 @@ pub async fn list_role_names(
 /// 1,000 roles per call (IAM's largest page), instead of five calls or more per role.
 /// Descriptions are not in that answer and are left empty.
 pub async fn account_roles(clients: &Clients) -> Result<BTreeMap<String, Role>, AwsError> {
-    const OP: &str = "GetAccountAuthorizationDetails";
     let mut roles = BTreeMap::new();
-    let mut marker = None;
-    loop {
-        let page = clients
-            .iam
-            .get_account_authorization_details()
-            .filter(aws_sdk_iam::types::EntityType::Role)
-            .max_items(1000)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
-        for detail in page.role_detail_list.unwrap_or_default() {
-            let (Some(name), Some(arn)) = (detail.role_name.clone(), detail.arn.clone()) else {
-                return Err(AwsError::local(SERVICE, OP, "a role without a name or ARN"));
-            };
-            let trust = detail
-                .assume_role_policy_document
-                .as_deref()
-                .ok_or_else(|| {
-                    AwsError::local(SERVICE, OP, format!("role {name} has no trust policy"))
-                })?;
-            let mut inline_policies = BTreeMap::new();
-            for policy in detail.role_policy_list.unwrap_or_default() {
-                if let (Some(policy_name), Some(document)) =
-                    (policy.policy_name, policy.policy_document)
-                {
-                    inline_policies.insert(policy_name, parse_policy(OP, &document)?);
-                }
-            }
-            let role = Role {
-                name: name.clone(),
-                path: detail.path.unwrap_or_else(|| "/".to_owned()),
-                description: String::new(),
-                trust_policy: parse_policy(OP, trust)?,
-                inline_policies,
-                attached_policies: detail
-                    .attached_managed_policies
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| p.policy_arn)
-                    .collect(),
-                tags: detail
-                    .tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|t| (t.key, t.value))
-                    .collect(),
-            };
-            roles.insert(arn, role);
-        }
-        if !page.is_truncated || page.marker.is_none() {
-            return Ok(roles);
-        }
-        marker = page.marker;
+    for detail in all_role_details(clients).await? {
+        let (Some(name), Some(arn)) = (detail.role_name.clone(), detail.arn.clone()) else {
+            return Err(AwsError::local(
+                SERVICE,
+                "GetAccountAuthorizationDetails",
+                "a role without a name or ARN",
+            ));
+        };
+        roles.insert(arn, role_from_details(&name, detail, None)?);
     }
+    Ok(roles)
 }
 
 /// The default version's document of a managed policy (`GetPolicy`, then
