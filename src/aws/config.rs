@@ -114,8 +114,9 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         .map(|r| r.to_string())
         .ok_or(ConfigError::NoRegion)?;
     let https = settings.http_client.clone().unwrap_or_else(https_client);
-    let limited = |service: &str| {
+    let limited = |service: &'static str| {
         LimitedHttpClient::new(
+            service,
             https.clone(),
             Arc::new(RateLimiter::new(settings.rates.get(service))),
         )

@@ -21,7 +21,10 @@ use aws_smithy_runtime_api::client::http::{
     SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
 use tokio::time::Instant;
 
 /// Services sesinfra limits, by the name used in flags and messages, with the
@@ -184,9 +187,9 @@ impl RateLimiter {
     }
 }
 
-/// Whether an HTTP answer says "slow down", by status and the error-type header the
-/// JSON protocols set. (IAM's query protocol says so only in its XML body, as a 400:
-/// that throttling reaches the limiter when the SDK gives up, through `AwsError`.)
+/// Whether an HTTP answer says "slow down", by status and error code: the error-type
+/// header of the JSON protocols, or the code in the body for the protocols that set no
+/// header (see `body_error_code`).
 fn is_throttling(status: u16, error_type: Option<&str>) -> bool {
     if status == 429 || status == 503 {
         return true;
@@ -198,6 +201,7 @@ fn is_throttling(status: u16, error_type: Option<&str>) -> bool {
             "ThrottlingException"
                 | "Throttling"
                 | "TooManyRequestsException"
+                | "ThrottledException"
                 | "RequestLimitExceeded"
                 | "SlowDown"
         ) || (code == "LimitExceededException" && status == 400 && t.contains("Rate"))
@@ -207,13 +211,23 @@ fn is_throttling(status: u16, error_type: Option<&str>) -> bool {
 /// An HTTP client whose connectors wait for the limiter before every attempt.
 #[derive(Debug, Clone)]
 pub struct LimitedHttpClient {
+    service: &'static str,
     inner: SharedHttpClient,
     limiter: Arc<RateLimiter>,
 }
 
 impl LimitedHttpClient {
-    pub fn new(inner: SharedHttpClient, limiter: Arc<RateLimiter>) -> LimitedHttpClient {
-        LimitedHttpClient { inner, limiter }
+    /// `service` names the limiter in `-v` logs (the name of `DEFAULT_RATES`).
+    pub fn new(
+        service: &'static str,
+        inner: SharedHttpClient,
+        limiter: Arc<RateLimiter>,
+    ) -> LimitedHttpClient {
+        LimitedHttpClient {
+            service,
+            inner,
+            limiter,
+        }
     }
 }
 
@@ -224,6 +238,7 @@ impl HttpClient for LimitedHttpClient {
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
         SharedHttpConnector::new(LimitedConnector {
+            service: self.service,
             inner: self.inner.http_connector(settings, components),
             limiter: Arc::clone(&self.limiter),
         })
@@ -232,6 +247,7 @@ impl HttpClient for LimitedHttpClient {
 
 #[derive(Debug)]
 struct LimitedConnector {
+    service: &'static str,
     inner: SharedHttpConnector,
     limiter: Arc<RateLimiter>,
 }
@@ -240,14 +256,70 @@ impl HttpConnector for LimitedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let inner = self.inner.clone();
         let limiter = Arc::clone(&self.limiter);
+        let service = self.service;
         HttpConnectorFuture::new(async move {
             limiter.acquire().await;
-            let response = inner.call(request).await?;
-            let error_type = response.headers().get("x-amzn-errortype");
-            limiter.observe(is_throttling(response.status().as_u16(), error_type));
+            let mut response = inner.call(request).await?;
+            let status = response.status().as_u16();
+            let throttled = match response.headers().get("x-amzn-errortype") {
+                Some(error_type) => is_throttling(status, Some(error_type)),
+                // The query (XML) and RPC v2 CBOR protocols (IAM, STS, SES v1, SNS,
+                // CloudWatch) throttle with a 400 whose code is only in the body: read
+                // it (error bodies are small) and hand the same bytes on to the SDK.
+                None if status == 400 => {
+                    let body = ByteStream::new(response.take_body())
+                        .collect()
+                        .await
+                        .map_err(|e| ConnectorError::io(e.into()))?
+                        .into_bytes();
+                    let throttled = body_error_code(&body)
+                        .is_some_and(|code| is_throttling(status, Some(code)));
+                    *response.body_mut() = SdkBody::from(body);
+                    throttled
+                }
+                None => is_throttling(status, None),
+            };
+            limiter.observe(throttled);
+            if throttled {
+                tracing::info!(
+                    "{service}: throttled by AWS; slowing to {:.1} calls/s",
+                    limiter.rate()
+                );
+            }
             Ok(response)
         })
     }
+}
+
+/// The error code in the body of a query-protocol answer (`<Code>Throttling</Code>`
+/// in XML) or an RPC v2 CBOR one (the `__type` text, `namespace#Code`).
+fn body_error_code(body: &[u8]) -> Option<&str> {
+    let find = |needle: &[u8]| body.windows(needle.len()).position(|w| w == needle);
+    if let Some(start) = find(b"<Code>") {
+        let rest = &body[start + b"<Code>".len()..];
+        let end = rest
+            .windows(b"</Code>".len())
+            .position(|w| w == b"</Code>")?;
+        return std::str::from_utf8(&rest[..end]).ok().map(str::trim);
+    }
+    // CBOR: the key `__type` is followed by a text string (major type 3) whose length
+    // is in the low five bits of its first byte, or in the one or two bytes after it.
+    let after = &body[find(b"__type")? + b"__type".len()..];
+    let (&head, rest) = after.split_first()?;
+    if head >> 5 != 3 {
+        return None;
+    }
+    let (len, rest) = match head & 0x1f {
+        n @ 0..=23 => (usize::from(n), rest),
+        24 => (usize::from(*rest.first()?), rest.get(1..)?),
+        25 => (
+            usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?])),
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    let text = std::str::from_utf8(rest.get(..len)?).ok()?;
+    Some(text.rsplit('#').next().unwrap_or(text))
 }
 
 #[cfg(test)]
@@ -290,9 +362,75 @@ mod tests {
             400,
             Some("ThrottlingException:http://internal.amazon.com/coral/")
         ));
+        assert!(is_throttling(400, Some("ThrottledException")));
         assert!(!is_throttling(400, Some("InvalidArgumentException")));
         assert!(!is_throttling(404, None));
         assert!(!is_throttling(200, None));
+    }
+
+    #[test]
+    fn error_codes_are_read_from_xml_and_cbor_bodies() {
+        let iam = b"<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+            <Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>\
+            </Error></ErrorResponse>";
+        assert_eq!(body_error_code(iam), Some("Throttling"));
+        // {"__type": "com.amazonaws.cloudwatch#Throttling", "message": "Rate exceeded"}
+        let mut cbor = vec![0xa2, 0x66];
+        cbor.extend_from_slice(b"__type");
+        let shape = b"com.amazonaws.cloudwatch#Throttling";
+        cbor.extend_from_slice(&[0x78, shape.len() as u8]);
+        cbor.extend_from_slice(shape);
+        cbor.push(0x67);
+        cbor.extend_from_slice(b"message");
+        cbor.push(0x6d);
+        cbor.extend_from_slice(b"Rate exceeded");
+        assert_eq!(body_error_code(&cbor), Some("Throttling"));
+        assert_eq!(body_error_code(b"{\"message\": \"no code\"}"), None);
+        assert_eq!(body_error_code(b"<Code>cut short"), None);
+        let mut truncated = vec![0xa1, 0x66];
+        truncated.extend_from_slice(b"__type");
+        truncated.extend_from_slice(&[0x78, 40, b'x']);
+        assert_eq!(body_error_code(&truncated), None);
+    }
+
+    /// Answers every request with one canned HTTP response.
+    #[derive(Debug)]
+    struct Answer(u16, &'static [u8]);
+
+    impl HttpConnector for Answer {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            let (status, body) = (self.0, self.1);
+            HttpConnectorFuture::ready(Ok(aws_smithy_runtime_api::http::Response::new(
+                status.try_into().expect("a valid status"),
+                SdkBody::from(body),
+            )))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_query_answer_slows_the_limiter_and_reaches_the_sdk_whole() {
+        let body: &[u8] = b"<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>";
+        let limiter = Arc::new(RateLimiter::new(8.0));
+        let connector = LimitedConnector {
+            service: "iam",
+            inner: SharedHttpConnector::new(Answer(400, body)),
+            limiter: Arc::clone(&limiter),
+        };
+        let response = connector
+            .call(HttpRequest::empty())
+            .await
+            .expect("an answer");
+        assert_eq!(limiter.throttled(), 1);
+        assert_eq!(limiter.rate(), 4.0);
+        assert_eq!(response.body().bytes(), Some(body));
+
+        let other = LimitedConnector {
+            service: "iam",
+            inner: SharedHttpConnector::new(Answer(400, b"<Code>NoSuchEntity</Code>")),
+            limiter: Arc::clone(&limiter),
+        };
+        other.call(HttpRequest::empty()).await.expect("an answer");
+        assert_eq!(limiter.throttled(), 1);
     }
 
     #[test]

@@ -145,3 +145,30 @@ async fn without_get_account_authorization_details_each_role_is_read_on_its_own(
     assert_eq!(iam("GetRolePolicy"), 2);
     assert_eq!(iam("ListAttachedRolePolicies"), 2);
 }
+
+#[tokio::test]
+async fn throttling_in_an_xml_body_slows_the_services_limiter() {
+    let (emulator, dir) = applied_reference().await;
+    // IAM's query protocol throttles with a 400 and the code only in its XML body.
+    emulator
+        .faults()
+        .call(Service::Iam, "GetAccountAuthorizationDetails")
+        .error("Throttling")
+        .message("Rate exceeded")
+        .count(2)
+        .queue();
+    emulator
+        .sesinfra()
+        .current_dir(dir.path())
+        .args(["plan", "--detailed-exitcode", "-v"])
+        .env("SESINFRA_RATE_IAM", "10")
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains(
+            "iam: throttled by AWS; slowing to 5.0 calls/s",
+        ))
+        .stderr(predicates::str::contains(
+            "iam: throttled by AWS; slowing to 2.5 calls/s",
+        ));
+    assert_eq!(emulator.faults().queued(), 0);
+}
