@@ -129,13 +129,13 @@ def run_sesinfra(binary: str, emulator: Emulator, spec: str, args: list[str], ra
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
         started = time.monotonic()
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", timing.name, binary, *args, "-f", spec],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", timing.name, binary, *args, "-f", spec],
             env=env,
             capture_output=True,
             text=True,
         )
         wall = time.monotonic() - started
-        peak_kib = int(timing.read().strip().splitlines()[-1] or 0)
+        peak_kib, user_s, system_s = timing.read().strip().splitlines()[-1].split()
     journal = emulator.call("GET", "/_sesinfra/requests")
     quota = emulator.call("GET", "/_sesinfra/quota")["services"]
     reads: Counter[str] = Counter()
@@ -150,7 +150,9 @@ def run_sesinfra(binary: str, emulator: Emulator, spec: str, args: list[str], ra
         "stderr_tail": done.stderr[-2000:] if done.returncode not in (0, 2) else "",
         "throttling_surfaced": bool(THROTTLING.search(done.stderr)),
         "wall_s": round(wall, 2),
-        "peak_mib": round(peak_kib / 1024, 1),
+        "peak_mib": round(int(peak_kib) / 1024, 1),
+        # sesinfra's own CPU (user + system): what it costs beside the emulator.
+        "cpu_s": round(float(user_s) + float(system_s), 2),
         "reads": dict(sorted(reads.items())),
         "writes": dict(sorted(writes.items())),
         "calls": sum(reads.values()) + sum(writes.values()),
@@ -207,8 +209,8 @@ def bench(label: str, spec_text: str, identities: list[str], python: str, binary
 
 def table(results: list[dict[str, Any]]) -> str:
     rows = [
-        "| stack | step | rate scale | reads per service | writes per service | throttled / attempts | wall | quota bound | wall / bound | critical path | peak RSS | exit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| stack | step | rate scale | reads per service | writes per service | throttled / attempts | wall | quota bound | wall / bound | critical path | sesinfra CPU | peak RSS | exit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     fmt = lambda d: ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
     for m in results:
@@ -224,7 +226,7 @@ def table(results: list[dict[str, Any]]) -> str:
         exit_text = f"{m['exit']}{' THROTTLING SHOWN' if m['throttling_surfaced'] else ''}"
         rows.append(
             f"| {m['stack']} | {m['step']} | {m['scale']:g} | {fmt(m['reads'])} | {fmt(m['writes'])} | {share} | "
-            f"{m['wall_s']} s | {m['bound_s']} s | {ratio} | {critical} | {m['peak_mib']} MiB | {exit_text} |"
+            f"{m['wall_s']} s | {m['bound_s']} s | {ratio} | {critical} | {m['cpu_s']} s | {m['peak_mib']} MiB | {exit_text} |"
         )
     return "\n".join(rows)
 

@@ -52,8 +52,8 @@ pub struct Clients {
     /// CloudWatch: the SES reputation metrics (`cloudwatch.rs`).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sesv2: aws_sdk_sesv2::Client,
-    /// SES v1: identities' SNS notification topics only (`ses_v1.rs`). It shares the
-    /// SES v2 client's limiter: both draw on the account's one SES API quota.
+    /// SES v1: identities' SNS notification topics only (`ses_v1.rs`), at its own
+    /// documented rate of one call per second (`limit.rs`, `ses_v1`).
     pub ses_v1: aws_sdk_ses::Client,
     pub firehose: aws_sdk_firehose::Client,
     pub iam: aws_sdk_iam::Client,
@@ -138,12 +138,11 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
             )
         };
     }
-    let ses = limited("ses");
     Ok(Clients {
         region,
         cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch"),
-        sesv2: client!(aws_sdk_sesv2, ses.clone()),
-        ses_v1: client!(aws_sdk_ses, ses),
+        sesv2: client!(aws_sdk_sesv2, "ses"),
+        ses_v1: client!(aws_sdk_ses, "ses_v1"),
         firehose: client!(aws_sdk_firehose, "firehose"),
         iam: client!(aws_sdk_iam, "iam"),
         kms: client!(aws_sdk_kms, "kms"),

@@ -29,11 +29,14 @@ use tokio::time::Instant;
 
 /// Services sesinfra limits, by the name used in flags and messages, with the
 /// ceiling in calls per second.
-pub const DEFAULT_RATES: [(&str, f64); 8] = [
+pub const DEFAULT_RATES: [(&str, f64); 9] = [
     // Documented: 5 control-plane calls per second per account (hard limit).
     ("firehose", 5.0),
     // SES v2 publishes no rate; SES v1 documents 1/s for configuration-set calls.
     ("ses", 10.0),
+    // Documented: SES v1's identity notification calls (GetIdentityNotificationAttributes,
+    // SetIdentityNotificationTopic, ...) "no more than once per second".
+    ("ses_v1", 1.0),
     // IAM and S3 bucket configuration publish none; IAM is global to the account.
     ("iam", 10.0),
     ("s3", 50.0),
