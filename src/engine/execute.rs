@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{EngineError, Side};
+use crate::aws::error::ErrorKind;
 use crate::aws::retry::{RetryPolicy, retry};
 use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
     AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, StreamFailure, Target, arn,
+    IdentityAttributes, Role, STACK_TAG, StreamFailure, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -125,10 +126,22 @@ async fn create_stream(
     p: RetryPolicy,
     stream: &DeliveryStream,
 ) -> Result<(), AwsError> {
-    retry(p, "create stream", || {
+    let created = retry(p, "create stream", || {
         aws::firehose::start_create(c, stream)
     })
-    .await?;
+    .await;
+    if let Err(e) = created {
+        // A create whose answer was lost (a timeout, a reset connection) ran at AWS, and
+        // the SDK's retry of it then finds the stream: ours if it carries this stack's tag
+        // (the plan saw no such stream), so the create is done and the wait goes on.
+        let ours = e.kind == ErrorKind::AlreadyExists
+            && aws::firehose::get_delivery_stream(c, &stream.name)
+                .await?
+                .is_some_and(|found| found.tags.get(STACK_TAG) == stream.tags.get(STACK_TAG));
+        if !ours {
+            return Err(e);
+        }
+    }
     aws::firehose::wait_until_active(c, &stream.name)
         .await
         .map(|_| ())

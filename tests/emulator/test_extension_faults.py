@@ -89,6 +89,16 @@ def test_sts_and_given_status(emulator: Emulator) -> None:
     assert error_of(sts.get_caller_identity) == ("ExpiredToken", 400, "gone")
 
 
+def test_a_lost_answer_is_an_error_after_the_call_ran(emulator: Emulator) -> None:
+    iam = make_client(emulator, "iam")
+    inject(emulator, service="iam", operation="CreateRole", error="ServiceFailure", status=500, lost=True)
+    code, status, _ = error_of(iam.create_role, RoleName="lost", AssumeRolePolicyDocument="{}")
+    assert (code, status) == ("ServiceFailure", 500)
+    assert iam.get_role(RoleName="lost")["Role"]["RoleName"] == "lost"
+    code, _, _ = error_of(iam.create_role, RoleName="lost", AssumeRolePolicyDocument="{}")
+    assert code == "EntityAlreadyExists"
+
+
 @pytest.mark.parametrize(
     "fault, problem",
     [
@@ -98,6 +108,8 @@ def test_sts_and_given_status(emulator: Emulator) -> None:
         ({"operation": "GetConfigurationSet", "error": "AccessDenied"}, "unknown SES v2 error"),
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "status": 200}, "status"),
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "after": "Nope"}, "after"),
+        ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "lost": 1}, "lost must be"),
+        ({"operation": "GetConfigurationSet", "error": "NotFoundException", "lost": True}, "not supported for SES v2"),
     ],
 )
 def test_bad_fault_specs_are_refused(emulator: Emulator, fault: dict[str, Any], problem: str) -> None:

@@ -409,3 +409,27 @@ async fn throttling_while_waiting_for_active_never_sends_the_create_again() {
     assert_eq!(emulator.faults().queued(), 0);
     assert_no_changes(&emulator, &dir);
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_not_an_error() {
+    let emulator = Emulator::start();
+    let dir = dir_with(ONE_STREAM);
+    // Firehose creates the stream, but its answer never arrives: the SDK sends the
+    // create again and hears that the stream exists.
+    emulator
+        .faults()
+        .call(Service::Firehose, "CreateDeliveryStream")
+        .error("InternalFailure")
+        .status(500)
+        .lost()
+        .queue();
+    apply(&emulator, &dir);
+    let creates = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.1 == "CreateDeliveryStream")
+        .count();
+    assert_eq!(creates, 2);
+    assert_eq!(emulator.faults().queued(), 0);
+    assert_no_changes(&emulator, &dir);
+}

@@ -11,7 +11,7 @@ matching call answers with that error instead of running:
     POST   /_sesinfra/faults   {"service": "iam", "operation": "GetRole",
                                 "error": "AccessDenied", "count": 2,
                                 "message": "optional", "status": 403,
-                                "after": "CreateRole"}
+                                "after": "CreateRole", "lost": false}
     GET    /_sesinfra/faults   -> the queued faults
     DELETE /_sesinfra/faults   -> drop all queued faults
     GET    /_sesinfra/health   -> 200 "ok" (the launcher's readiness probe)
@@ -26,7 +26,9 @@ common answer of all); the HTTP status is the shape's if it is modelled, else
 `status`, else 403 for access errors and 400 for the rest, and the body is the
 service protocol's error document (query XML, rest-xml, JSON 1.1, CBOR).  With
 `after` (an operation of the same service) the fault is due only once a call of
-that operation was received, e.g. throttled describes after a create.  Every
+that operation was received, e.g. throttled describes after a create.  With
+`lost` (not for SES v2) the call runs and its answer is replaced by the fault: an
+answer lost on the way back, after AWS acted on the call.  Every
 call is still recorded in the request journal.  moto's own `POST /moto-api/reset`
 also drops queued faults.
 """
@@ -103,6 +105,11 @@ def _add_fault(spec: Any) -> str | None:
     after = spec.get("after")
     if after is not None and after not in model.operation_names:
         return f"unknown {service} operation in after: {after!r}"
+    lost = spec.get("lost", False)
+    if not isinstance(lost, bool):
+        return "lost must be true or false"
+    if lost and service == "sesv2":
+        return "lost answers are not supported for SES v2"
     message = spec.get("message") or _default_message(service, operation, error)
     with _lock:
         _faults.setdefault((service, operation), []).append(
@@ -115,6 +122,7 @@ def _add_fault(spec: Any) -> str | None:
                 "status": status,
                 "protocol": model.protocol,
                 "after": after,
+                "lost": lost,
             }
         )
     return None
@@ -191,6 +199,10 @@ class ControlMiddleware:
                 # SES v2 faults are answered inside moto's SES v2 responses (sesv2.py).
                 fault = take_fault(called[1], called[0]) if called[0] != "sesv2" and _faults else None
                 if fault is not None:
+                    if fault["lost"]:
+                        # AWS acts on the call; only its answer does not arrive.
+                        for _ in self.app(environ, lambda *args, **kwargs: lambda data: None):
+                            pass
                     status, headers, body = _fault_response(fault, method)
                     start_response(status, headers)
                     return [body]

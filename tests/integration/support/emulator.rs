@@ -369,6 +369,16 @@ impl CallFault<'_> {
         self.spec["after"] = operation.into();
         self
     }
+    /// The HTTP status (default: the error shape's, 403 for access errors, else 400).
+    pub fn status(mut self, status: u16) -> Self {
+        self.spec["status"] = status.into();
+        self
+    }
+    /// The call runs and only its answer is lost: AWS acted on it (not for SES v2).
+    pub fn lost(mut self) -> Self {
+        self.spec["lost"] = true.into();
+        self
+    }
     pub fn queue(self) {
         assert!(self.spec.get("error").is_some(), "a fault needs .error()");
         self.emulator.control("POST", "faults", Some(&self.spec));
