@@ -15,7 +15,7 @@ use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
     AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, STACK_TAG, StreamFailure, Target, arn,
+    IdentityAttributes, Role, STACK_TAG, StreamFailure, Tags, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -37,7 +37,8 @@ pub enum Work {
     ReplaceStream(String, DeliveryStream, bool),
     /// The stream's name and whether to force its deletion.
     DeleteStream(String, bool),
-    CreateSet(ConfigurationSet),
+    /// The set's ARN (to finish a create whose answer was lost) and the set.
+    CreateSet(String, ConfigurationSet),
     UpdateSet(String, ConfigurationSet, ConfigurationSet),
     DeleteSet(String),
     CreateDestination(EventDestination),
@@ -69,11 +70,11 @@ impl StepRunner<Work> for AwsRunner {
             Work::CreateBucket(b) => aws::s3::create_bucket(c, b).await,
             Work::UpdateBucket(have, want) => aws::s3::update_bucket(c, have, want).await,
             Work::DeleteBucket(name) => aws::s3::delete_bucket(c, name).await,
-            Work::CreateRole(r) => aws::iam::create_role(c, r).await.map(|_| ()),
+            Work::CreateRole(r) => create_role(c, r).await,
             Work::UpdateRole(have, want) => aws::iam::update_role(c, have, want).await,
             Work::ReplaceRole(old, want) => {
                 aws::iam::delete_role(c, old).await?;
-                aws::iam::create_role(c, want).await.map(|_| ())
+                create_role(c, want).await
             }
             Work::DeleteRole(name) => aws::iam::delete_role(c, name).await,
             Work::CreateStream(s) => create_stream(c, p, s).await,
@@ -88,16 +89,49 @@ impl StepRunner<Work> for AwsRunner {
                 create_stream(c, p, want).await
             }
             Work::DeleteStream(name, force) => delete_stream(c, name, *force).await,
-            Work::CreateSet(s) => aws::sesv2::create_configuration_set(c, s).await,
+            Work::CreateSet(set_arn, want) => {
+                match aws::sesv2::create_configuration_set(c, want).await {
+                    Err(e) if e.kind == ErrorKind::AlreadyExists => {
+                        match aws::sesv2::get_configuration_set(c, &want.name).await? {
+                            Some(found) if ours(&found.tags, &want.tags) => {
+                                aws::sesv2::update_configuration_set(c, set_arn, &found, want).await
+                            }
+                            _ => Err(e),
+                        }
+                    }
+                    done => done,
+                }
+            }
             Work::UpdateSet(set_arn, have, want) => {
                 aws::sesv2::update_configuration_set(c, set_arn, have, want).await
             }
             Work::DeleteSet(name) => aws::sesv2::delete_configuration_set(c, name).await,
             Work::CreateDestination(d) => {
-                retry(p, "create event destination", || {
+                let created = retry(p, "create event destination", || {
                     aws::sesv2::create_event_destination(c, d)
                 })
-                .await
+                .await;
+                match created {
+                    // Inside a set of this stack's: one found by that name is the one a
+                    // lost answer created (or one added by hand since the plan); either
+                    // way it is brought to the spec.
+                    Err(e) if e.kind == ErrorKind::AlreadyExists => {
+                        let found = aws::sesv2::get_event_destinations(c, &d.configuration_set)
+                            .await?
+                            .into_iter()
+                            .find(|found| found.name == d.name);
+                        match found {
+                            Some(found) => {
+                                retry(p, "update event destination", || {
+                                    aws::sesv2::update_event_destination(c, &found, d)
+                                })
+                                .await
+                            }
+                            None => Err(e),
+                        }
+                    }
+                    done => done,
+                }
             }
             Work::UpdateDestination(have, want) => {
                 retry(p, "update event destination", || {
@@ -119,6 +153,28 @@ impl StepRunner<Work> for AwsRunner {
     }
 }
 
+/// Whether a resource found where a create failed with "already exists" is this stack's:
+/// then it is the one a create whose answer was lost made (the SDK retried the create,
+/// and the plan had seen no such resource), and the create is finished as an update.
+fn ours(found: &Tags, want: &Tags) -> bool {
+    found.get(STACK_TAG).is_some() && found.get(STACK_TAG) == want.get(STACK_TAG)
+}
+
+/// Creates a role and its policies; see `ours` for a create whose answer was lost.
+async fn create_role(c: &Clients, role: &Role) -> Result<(), AwsError> {
+    match aws::iam::create_role(c, role).await {
+        Err(e) if e.kind == ErrorKind::AlreadyExists => {
+            match aws::iam::get_role(c, &role.name).await? {
+                Some(found) if ours(&found.tags, &role.tags) => {
+                    aws::iam::update_role(c, &found, role).await
+                }
+                _ => Err(e),
+            }
+        }
+        done => done.map(|_| ()),
+    }
+}
+
 /// Only CreateDeliveryStream is retried (while the stream's role propagates); the wait
 /// for ACTIVE is outside the retry, so a throttled wait never sends the create again.
 async fn create_stream(
@@ -131,14 +187,13 @@ async fn create_stream(
     })
     .await;
     if let Err(e) = created {
-        // A create whose answer was lost (a timeout, a reset connection) ran at AWS, and
-        // the SDK's retry of it then finds the stream: ours if it carries this stack's tag
-        // (the plan saw no such stream), so the create is done and the wait goes on.
-        let ours = e.kind == ErrorKind::AlreadyExists
+        // A create whose answer was lost (see `ours`): the stream exists, one call made it
+        // whole, and the wait for ACTIVE goes on.
+        let lost_answer = e.kind == ErrorKind::AlreadyExists
             && aws::firehose::get_delivery_stream(c, &stream.name)
                 .await?
-                .is_some_and(|found| found.tags.get(STACK_TAG) == stream.tags.get(STACK_TAG));
-        if !ours {
+                .is_some_and(|found| ours(&found.tags, &stream.tags));
+        if !lost_answer {
             return Err(e);
         }
     }
@@ -237,9 +292,10 @@ fn work_for(
                 have.failed == Some(StreamFailure::DeletingFailed),
             )
         }
-        (Address::ConfigurationSet(key), Action::Create) => {
-            Work::CreateSet(state(&desired.configuration_sets, key, change, Want)?.clone())
-        }
+        (Address::ConfigurationSet(key), Action::Create) => Work::CreateSet(
+            arn::configuration_set(&env.partition, &env.region, &env.account_id, key),
+            state(&desired.configuration_sets, key, change, Want)?.clone(),
+        ),
         (Address::ConfigurationSet(key), Action::Update) => Work::UpdateSet(
             arn::configuration_set(&env.partition, &env.region, &env.account_id, key),
             state(&observed.configuration_sets, key, change, Have)?.clone(),

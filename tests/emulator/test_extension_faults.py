@@ -109,7 +109,6 @@ def test_a_lost_answer_is_an_error_after_the_call_ran(emulator: Emulator) -> Non
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "status": 200}, "status"),
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "after": "Nope"}, "after"),
         ({"service": "iam", "operation": "GetRole", "error": "AccessDenied", "lost": 1}, "lost must be"),
-        ({"operation": "GetConfigurationSet", "error": "NotFoundException", "lost": True}, "not supported for SES v2"),
     ],
 )
 def test_bad_fault_specs_are_refused(emulator: Emulator, fault: dict[str, Any], problem: str) -> None:

@@ -412,24 +412,47 @@ async fn throttling_while_waiting_for_active_never_sends_the_create_again() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_not_an_error() {
-    let emulator = Emulator::start();
-    let dir = dir_with(ONE_STREAM);
-    // Firehose creates the stream, but its answer never arrives: the SDK sends the
-    // create again and hears that the stream exists.
-    emulator
-        .faults()
-        .call(Service::Firehose, "CreateDeliveryStream")
-        .error("InternalFailure")
-        .status(500)
-        .lost()
-        .queue();
-    apply(&emulator, &dir);
-    let creates = emulator
-        .requests()
-        .iter()
-        .filter(|r| r.1 == "CreateDeliveryStream")
-        .count();
-    assert_eq!(creates, 2);
-    assert_eq!(emulator.faults().queued(), 0);
-    assert_no_changes(&emulator, &dir);
+    // The service acts on the create, but its answer never arrives: the SDK sends the
+    // create again and hears that the resource exists.
+    // (service, operation, error, calls: one per resource of the kind, plus the retry)
+    for (service, operation, error, calls) in [
+        (
+            Service::Firehose,
+            "CreateDeliveryStream",
+            "InternalFailure",
+            2,
+        ),
+        (Service::Iam, "CreateRole", "ServiceFailure", 3),
+        (
+            Service::SesV2,
+            "CreateConfigurationSet",
+            "InternalServiceErrorException",
+            2,
+        ),
+        (
+            Service::SesV2,
+            "CreateConfigurationSetEventDestination",
+            "InternalServiceErrorException",
+            2,
+        ),
+    ] {
+        let emulator = Emulator::start();
+        let dir = dir_with(&spec_without_archive());
+        emulator
+            .faults()
+            .call(service, operation)
+            .error(error)
+            .status(500)
+            .lost()
+            .queue();
+        apply(&emulator, &dir);
+        let creates = emulator
+            .requests()
+            .iter()
+            .filter(|r| r.1 == operation)
+            .count();
+        assert_eq!(creates, calls, "{operation}");
+        assert_eq!(emulator.faults().queued(), 0, "{operation}");
+        assert_no_changes(&emulator, &dir);
+    }
 }

@@ -27,7 +27,7 @@ common answer of all); the HTTP status is the shape's if it is modelled, else
 service protocol's error document (query XML, rest-xml, JSON 1.1, CBOR).  With
 `after` (an operation of the same service) the fault is due only once a call of
 that operation was received, e.g. throttled describes after a create.  With
-`lost` (not for SES v2) the call runs and its answer is replaced by the fault: an
+`lost` the call runs and its answer is replaced by the fault: an
 answer lost on the way back, after AWS acted on the call.  Every
 call is still recorded in the request journal.  moto's own `POST /moto-api/reset`
 also drops queued faults.
@@ -108,8 +108,6 @@ def _add_fault(spec: Any) -> str | None:
     lost = spec.get("lost", False)
     if not isinstance(lost, bool):
         return "lost must be true or false"
-    if lost and service == "sesv2":
-        return "lost answers are not supported for SES v2"
     message = spec.get("message") or _default_message(service, operation, error)
     with _lock:
         _faults.setdefault((service, operation), []).append(

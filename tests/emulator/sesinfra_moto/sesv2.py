@@ -527,6 +527,9 @@ def call_action(self: SESV2Response) -> Any:
     operation = self._get_action()
     fault = take_fault(operation) if operation else None
     if fault is not None:
+        if fault["lost"]:
+            # SES acts on the call; only its answer does not arrive.
+            _moto["call_action"](self)
         return self.serialized(ActionResult(error_for_code(fault["error"], fault["message"])))
     return _moto["call_action"](self)
 

@@ -374,7 +374,7 @@ impl CallFault<'_> {
         self.spec["status"] = status.into();
         self
     }
-    /// The call runs and only its answer is lost: AWS acted on it (not for SES v2).
+    /// The call runs and only its answer is lost: AWS acted on it.
     pub fn lost(mut self) -> Self {
         self.spec["lost"] = true.into();
         self
