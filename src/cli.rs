@@ -10,7 +10,8 @@ Exit codes:
   0  success, nothing to change
   1  error: invalid spec or flags, AWS error, refused apply
   2  plan --detailed-exitcode: changes are pending; drift: drift was found;
-     status: the account is at risk; audit: findings were reported";
+     status: the account is at risk; audit: findings were reported;
+     verify: expected event records did not arrive";
 
 /// The SES sending-event pipeline as code: plan, apply and drift-check configuration
 /// sets, event destinations, Firehose streams, S3 buckets, IAM roles and identity settings.
@@ -107,6 +108,30 @@ pub enum Command {
     Drift {
         #[command(flatten)]
         spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+    /// Send test messages through the pipeline and wait for their event records in S3;
+    /// exit 2 when some do not arrive.
+    ///
+    /// One message to each of the SES mailbox simulator's addresses (success, bounce,
+    /// complaint) through every configuration set with an enabled Firehose destination
+    /// (or those named), from a verified identity of the spec; then the SEND, DELIVERY,
+    /// BOUNCE and COMPLAINT records the destinations select, looked for under the
+    /// stream's S3 prefixes the time window touches. Each is reported found (object,
+    /// latency) or missing with its likely cause: destination disabled or missing,
+    /// event type not selected, role trust or permissions, stream missing, objects
+    /// under the stream's error prefix.
+    Verify {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Only this configuration set of the spec (repeatable).
+        #[arg(long = "configuration-set", value_name = "NAME")]
+        configuration_sets: Vec<String>,
+        /// How long to wait for the records (default: the streams' buffering interval
+        /// plus 120 s; 0 looks once).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
     },

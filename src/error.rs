@@ -50,6 +50,8 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
+    #[error(transparent)]
     PlanFile(#[from] PlanFileError),
     #[error("refusing to {0} without confirmation: stdin is not a terminal; pass --yes")]
     NotConfirmed(Verb),
@@ -85,7 +87,9 @@ impl Error {
 pub fn exit_code(result: &Result<Outcome, Error>) -> u8 {
     match result {
         Ok(Outcome::Success) => EXIT_SUCCESS,
-        Ok(Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings) => EXIT_PENDING,
+        Ok(
+            Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings | Outcome::EventsMissing,
+        ) => EXIT_PENDING,
         Err(e) if e.is_broken_pipe() => EXIT_SUCCESS,
         Err(_) => EXIT_ERROR,
     }
@@ -111,6 +115,7 @@ mod tests {
         assert_eq!(exit_code(&Ok(Outcome::ChangesPending)), 2);
         assert_eq!(exit_code(&Ok(Outcome::AtRisk)), 2);
         assert_eq!(exit_code(&Ok(Outcome::Findings)), 2);
+        assert_eq!(exit_code(&Ok(Outcome::EventsMissing)), 2);
         assert_eq!(exit_code(&Err(Error::NotConfirmed(Verb::Apply))), 1);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(exit_code(&Err(Error::Output(pipe))), 0);

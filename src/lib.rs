@@ -24,5 +24,6 @@ pub mod schema;
 pub mod spec;
 pub mod textdiff;
 pub mod validate;
+pub mod verify;
 
 pub use error::Error;

@@ -167,6 +167,100 @@ pub async fn bucket_is_empty(clients: &Clients, name: &str) -> Result<bool, AwsE
     Ok(out.versions().is_empty() && out.delete_markers().is_empty())
 }
 
+// ----------------------------------------------------------------------------- objects (verify)
+
+/// An object's key and when S3 stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSummary {
+    pub key: String,
+    pub last_modified: std::time::SystemTime,
+}
+
+/// Every object under `prefix` (ListObjectsV2, 1,000 per call), optionally starting
+/// after a key.
+pub async fn list_objects(
+    clients: &Clients,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<ObjectSummary>, AwsError> {
+    let mut objects = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListObjectsV2", e))?;
+        for object in out.contents.unwrap_or_default() {
+            let (Some(key), Some(modified)) = (object.key, object.last_modified) else {
+                continue;
+            };
+            let last_modified = std::time::SystemTime::try_from(modified)
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            objects.push(ObjectSummary { key, last_modified });
+        }
+        match out.next_continuation_token.filter(|t| !t.is_empty()) {
+            Some(next) if out.is_truncated == Some(true) => token = Some(next),
+            _ => return Ok(objects),
+        }
+    }
+}
+
+/// The "directories" one level below `prefix`: the common prefixes up to the next
+/// `delimiter` (ListObjectsV2 with a delimiter).
+pub async fn list_common_prefixes(
+    clients: &Clients,
+    bucket: &str,
+    prefix: &str,
+    delimiter: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut prefixes = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .delimiter(delimiter)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListObjectsV2", e))?;
+        prefixes.extend(
+            out.common_prefixes
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.prefix),
+        );
+        match out.next_continuation_token.filter(|t| !t.is_empty()) {
+            Some(next) if out.is_truncated == Some(true) => token = Some(next),
+            _ => return Ok(prefixes),
+        }
+    }
+}
+
+/// An object's bytes as stored (compressed objects stay compressed).
+pub async fn get_object(clients: &Clients, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+    let out = clients
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, "GetObject", e))?;
+    let data =
+        out.body.collect().await.map_err(|e| {
+            AwsError::local(SERVICE, "GetObject", format!("cannot read {key}: {e}"))
+        })?;
+    Ok(data.into_bytes().to_vec())
+}
+
 // ----------------------------------------------------------------------------- reads
 
 async fn get_versioning(clients: &Clients, name: &str) -> Result<bool, AwsError> {

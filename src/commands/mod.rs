@@ -27,6 +27,7 @@ mod plan;
 mod progress;
 mod status;
 mod validate;
+mod verify;
 
 /// A successful run's result, mapped to an exit code by `error::exit_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub enum Outcome {
     AtRisk,
     /// Exit 2: `audit` reported findings.
     Findings,
+    /// Exit 2: `verify` found some expected event records missing.
+    EventsMissing,
 }
 
 /// How output should look, decided once from the flags and the process's streams.
@@ -135,6 +138,23 @@ pub fn run(
                 yes: *yes,
                 adopt: false,
                 destroy: true,
+            },
+            global,
+            style,
+            stdout,
+            stderr,
+        ),
+        Command::Verify {
+            spec,
+            configuration_sets,
+            timeout,
+            output,
+        } => verify::verify(
+            verify::VerifyRequest {
+                spec: &spec.path(),
+                configuration_sets,
+                timeout_seconds: *timeout,
+                output: *output,
             },
             global,
             style,
