@@ -26,3 +26,4 @@ mod settings;
 mod status;
 mod support;
 mod terminal;
+mod verify;
