@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod history;
 pub mod inventory;
 pub mod model;
 pub mod plan;

@@ -111,8 +111,10 @@ impl Layout {
         out
     }
 
-    /// The times of arrival a key's prefix says its oldest record has, or `None` when
-    /// the key does not follow the layout far enough to say (then it must be read).
+    /// The times of arrival a key's prefix says its oldest record has: `Span::ALL` when
+    /// an opaque piece comes before any time field (it cannot say; read the object),
+    /// `None` when the key does not follow the layout (another stream's object, error
+    /// output: not this stream's records).
     pub fn key_span(&self, key: &str) -> Option<Span> {
         let mut rest = key;
         let (mut year, mut month, mut day, mut hour) = (None, None, None, None);
@@ -138,7 +140,9 @@ impl Layout {
             }
         }
         // The span is as fine as the fields read, coarsest first with no gaps.
-        let year = year?;
+        let Some(year) = year else {
+            return Some(Span::ALL);
+        };
         let (granularity, month, day, hour) = match (month, day, hour) {
             (Some(m), Some(d), Some(h)) => (Granularity::Hour, m, d, h),
             (Some(m), Some(d), None) => (Granularity::Day, m, d, 0),
@@ -378,7 +382,8 @@ mod tests {
         assert_eq!(layout.static_prefix(), "a/");
         let t = datetime!(2026-03-01 0:00 UTC);
         assert_eq!(layout.prefixes(span(t, t), t), ["a/"]);
-        assert_eq!(layout.key_span("a/xyz/2026/k"), None);
+        assert_eq!(layout.key_span("a/xyz/2026/k"), Some(Span::ALL));
+        assert_eq!(layout.key_span("b/xyz/2026/k"), None);
 
         let minutes = Layout::from_prefix("b/!{timestamp:yyyy/MM/dd/HH/mm}/");
         assert_eq!(minutes.prefixes(span(t, t), t), ["b/2026/03/01/00/"]);
