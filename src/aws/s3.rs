@@ -167,22 +167,24 @@ pub async fn bucket_is_empty(clients: &Clients, name: &str) -> Result<bool, AwsE
     Ok(out.versions().is_empty() && out.delete_markers().is_empty())
 }
 
-// ----------------------------------------------------------------------------- objects (verify)
+// ------------------------------------------------------------------- archive objects
 
-/// An object's key and when S3 stored it.
+/// An object under a prefix: its key, size in bytes and when S3 stored it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectSummary {
+pub struct ObjectInfo {
     pub key: String,
-    pub last_modified: std::time::SystemTime,
+    pub size: u64,
+    pub last_modified: Option<std::time::SystemTime>,
 }
 
-/// Every object under `prefix` (ListObjectsV2, 1,000 per call), optionally starting
-/// after a key.
+/// Every object whose key starts with `prefix`, in key order (ListObjectsV2, 1,000 keys
+/// per call).
 pub async fn list_objects(
     clients: &Clients,
     bucket: &str,
     prefix: &str,
-) -> Result<Vec<ObjectSummary>, AwsError> {
+) -> Result<Vec<ObjectInfo>, AwsError> {
+    const OP: &str = "ListObjectsV2";
     let mut objects = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -194,20 +196,26 @@ pub async fn list_objects(
             .set_continuation_token(token.take())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListObjectsV2", e))?;
-        for object in out.contents.unwrap_or_default() {
-            let (Some(key), Some(modified)) = (object.key, object.last_modified) else {
-                continue;
-            };
-            let last_modified = std::time::SystemTime::try_from(modified)
-                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-            objects.push(ObjectSummary { key, last_modified });
+            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+        for object in out.contents() {
+            let Some(key) = object.key() else { continue };
+            objects.push(ObjectInfo {
+                key: key.to_owned(),
+                size: object
+                    .size()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
+                last_modified: object
+                    .last_modified()
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            });
         }
-        match out.next_continuation_token.filter(|t| !t.is_empty()) {
-            Some(next) if out.is_truncated == Some(true) => token = Some(next),
-            _ => return Ok(objects),
+        match out.next_continuation_token() {
+            Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            _ => break,
         }
     }
+    Ok(objects)
 }
 
 /// The "directories" one level below `prefix`: the common prefixes up to the next
@@ -244,8 +252,10 @@ pub async fn list_common_prefixes(
     }
 }
 
-/// An object's bytes as stored (compressed objects stay compressed).
+/// The whole body of an object (Firehose objects are at most the stream's buffer size,
+/// 128 MiB).
 pub async fn get_object(clients: &Clients, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+    const OP: &str = "GetObject";
     let out = clients
         .s3
         .get_object()
@@ -253,12 +263,15 @@ pub async fn get_object(clients: &Clients, bucket: &str, key: &str) -> Result<Ve
         .key(key)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, "GetObject", e))?;
-    let data =
-        out.body.collect().await.map_err(|e| {
-            AwsError::local(SERVICE, "GetObject", format!("cannot read {key}: {e}"))
-        })?;
-    Ok(data.into_bytes().to_vec())
+        .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+    let body = out.body.collect().await.map_err(|e| {
+        AwsError::local(
+            SERVICE,
+            OP,
+            format!("reading the body of {key} failed: {e}"),
+        )
+    })?;
+    Ok(body.to_vec())
 }
 
 // ----------------------------------------------------------------------------- reads

@@ -22,6 +22,7 @@ mod apply;
 mod audit;
 mod drift;
 mod export;
+mod history;
 mod online;
 mod plan;
 mod progress;
@@ -179,6 +180,7 @@ pub fn run(
             stdout,
             stderr,
         ),
+        Command::History(args) => history::history(args, global, style, stdout, stderr),
         Command::Drift { spec, output } => {
             drift::drift(&spec.path(), *output, global, style, stdout, stderr)
         }

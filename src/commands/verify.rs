@@ -262,7 +262,9 @@ async fn wait(
             let bucket = bucket_of(stream);
             for prefix in layout::prefixes_in_window(&stream.prefix, from, now + CLOCK_SLACK) {
                 for object in aws::s3::list_objects(clients, bucket, &prefix).await? {
-                    let stored = OffsetDateTime::from(object.last_modified);
+                    let stored = object
+                        .last_modified
+                        .map_or(OffsetDateTime::now_utc(), OffsetDateTime::from);
                     if stored < from || !read.insert((bucket.to_owned(), object.key.clone())) {
                         continue;
                     }
@@ -381,7 +383,10 @@ async fn error_objects(
     for template in templates {
         for prefix in layout::prefixes_in_window(&template, from, now) {
             for object in aws::s3::list_objects(clients, bucket, &prefix).await? {
-                if OffsetDateTime::from(object.last_modified) >= from {
+                if object
+                    .last_modified
+                    .is_none_or(|t| OffsetDateTime::from(t) >= from)
+                {
                     out.push(format!("s3://{bucket}/{}", object.key));
                 }
             }

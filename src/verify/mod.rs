@@ -53,22 +53,6 @@ impl Recipient {
     }
 }
 
-/// The `eventType` SES writes in a record of this type (`DELIVERY` → `Delivery`).
-pub fn record_event_type(event: EventType) -> &'static str {
-    match event {
-        EventType::Send => "Send",
-        EventType::Reject => "Reject",
-        EventType::Bounce => "Bounce",
-        EventType::Complaint => "Complaint",
-        EventType::Delivery => "Delivery",
-        EventType::Open => "Open",
-        EventType::Click => "Click",
-        EventType::RenderingFailure => "Rendering Failure",
-        EventType::DeliveryDelay => "DeliveryDelay",
-        EventType::Subscription => "Subscription",
-    }
-}
-
 /// One enabled Firehose destination of the spec that `verify` tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
@@ -233,10 +217,9 @@ pub fn match_records(
         .iter_mut()
         .filter(|e| e.found.is_none() && e.stream_arn == stream_arn)
     {
-        let wanted = record_event_type(e.event);
         if records
             .iter()
-            .any(|r| r.message_id == e.message_id && r.event_type == wanted)
+            .any(|r| r.message_id == e.message_id && r.event == e.event)
         {
             e.found = Some(Found {
                 object: object.to_owned(),
@@ -352,7 +335,7 @@ mod tests {
             ]
         );
         let records = [layout::RecordKey {
-            event_type: "Bounce".into(),
+            event: EventType::Bounce,
             message_id: "Bounce".into(),
         }];
         let stored = datetime!(2026-11-24 03:00:42 UTC);
