@@ -160,8 +160,9 @@ async fn a_working_stack_passes_with_every_record_found() {
         .collect();
     assert_eq!(messages.len(), 3);
 
+    // On a pipe nothing decorative: no progress bar.
     let (code, text, stderr) = verify(&emulator, &dir, &[]);
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((code, stderr.as_str()), (0, ""));
     assert!(text.starts_with(
         "Verify of stack v: test messages from sesinfra-verify@example.com to the SES mailbox simulator.\n\nMain → history (stream v-history):\n"
     ), "{text}");
@@ -169,6 +170,18 @@ async fn a_working_stack_passes_with_every_record_found() {
     assert!(
         text.ends_with("\nAll 7 expected event records arrived.\n"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn on_a_terminal_a_bar_counts_the_records_found() {
+    let (emulator, dir) = applied(SPEC).await;
+    let (code, out) = crate::terminal::under_pty(&emulator, dir.path(), "", &["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("7/7 event records"), "{out}");
+    assert!(
+        out.contains("All 7 expected event records arrived."),
+        "{out}"
     );
 }
 
