@@ -221,3 +221,26 @@ def test_policy_evaluation() -> None:
     allow = {"Statement": {"Effect": "Allow", "Action": "firehose:Put*", "Resource": STREAM_ARN}}
     assert allowed([allow], "firehose:PutRecordBatch", resource=STREAM_ARN)
     assert not allowed([allow, deny], "firehose:PutRecordBatch", resource=STREAM_ARN)
+
+
+def test_ses_v1_send_email_publishes_the_same_records(emulator: Any, sesv2: Any, ses: Any, s3: Any, firehose: Any, iam: Any) -> None:
+    pipeline(emulator, sesv2, s3, firehose, iam)
+    message = ses.send_email(
+        Source="sender@example.com",
+        Destination={"ToAddresses": [BOUNCE]},
+        Message={"Subject": {"Data": "v1"}, "Body": {"Text": {"Data": "hello"}}},
+        ConfigurationSetName=SET,
+        Tags=[{"Name": "run", "Value": "v1"}],
+    )["MessageId"]
+    records = [r for _, rs in stored(s3) for r in rs]
+    assert [(r["eventType"], r["mail"]["messageId"]) for r in records] == [("Send", message), ("Bounce", message)]
+    assert records[0]["mail"]["tags"]["run"] == ["v1"] and records[0]["mail"]["commonHeaders"]["subject"] == "v1"
+    with pytest.raises(ClientError) as caught:
+        ses.send_email(Source="sender@example.com", Destination={"ToAddresses": [SUCCESS]},
+                       Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+                       ConfigurationSetName="Nope")
+    assert caught.value.response["Error"]["Code"] == "ConfigurationSetDoesNotExist"
+    with pytest.raises(ClientError) as caught:
+        ses.send_email(Source="a@unverified.example", Destination={"ToAddresses": [SUCCESS]},
+                       Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+    assert caught.value.response["Error"]["Code"] == "MessageRejected"

@@ -1,8 +1,8 @@
 """SES event publishing: SendEmail through a configuration set produces the event
 records SES publishes, delivered to the set's enabled event destinations.
 
-moto's SES v2 SendEmail only stores the message (and needs no verified sender).
-AWS, and this module:
+moto's SES v2 and v1 SendEmail only store the message (and need no verified
+sender).  AWS, and this module (both APIs; SendRawEmail is not modelled):
 
 * Sending requires a verified identity for the sender: the address itself or its
   domain with `VerifiedForSendingStatus` true, else `MessageRejected` ("Email
@@ -62,7 +62,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.firehose.models import FirehoseBackend, firehose_backends
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
+from moto.ses.exceptions import ConfigurationSetDoesNotExist, MessageRejectedError, SesError
 from moto.ses.models import ses_backends
+from moto.ses.responses import EmailResponse
 from moto.sesv2.responses import SESV2Response
 from moto.sns.models import sns_backends
 
@@ -304,39 +306,76 @@ def _sender_identity(core: Any, source: str) -> str | None:
     return None
 
 
-def send_email(self: SESV2Response) -> Any:
-    params = sesv2._params(self, "SendEmail")
-    backend = self.sesv2_backend
-    core = backend.core_backend
-    source = params.get("FromEmailAddress") or ""
+# The errors each API answers for: an unverified sender, an unknown configuration
+# set, a set whose sending is paused.
+V2_ERRORS = {
+    "unverified": lambda m: SesV2Error("MessageRejected", m),
+    "no_set": NotFoundException,
+    "paused": lambda m: SesV2Error("SendingPausedException", m),
+}
+V1_ERRORS = {
+    "unverified": MessageRejectedError,
+    "no_set": ConfigurationSetDoesNotExist,
+    "paused": lambda m: SesError("ConfigurationSetSendingPausedException", m),
+}
+
+
+def _check_send(core: Any, region: str, source: str, set_param: str | None, errors: dict[str, Any]) -> tuple[str, str | None]:
+    """The sender's verified identity and the configuration set the message goes
+    through (the one named, else the identity's default), as SES checks them."""
     identity = _sender_identity(core, source)
     if identity is None:
-        raise SesV2Error(
-            "MessageRejected",
+        raise errors["unverified"](
             "Email address is not verified. The following identities failed the check in region "
-            f"{backend.region_name.upper()}: {parseaddr(source)[1] or source}",
+            f"{region.upper()}: {parseaddr(source)[1] or source}"
         )
-    set_name = params.get("ConfigurationSetName") or core.email_identities[identity].configuration_set_name
-    config_set = None
+    set_name = set_param or core.email_identities[identity].configuration_set_name
     if set_name:
         config_set = core.config_sets.get(set_name)
         if config_set is None:
-            raise NotFoundException(f"Configuration set <{set_name}> does not exist.")
+            raise errors["no_set"](f"Configuration set <{set_name}> does not exist.")
         enabled = config_set.enabled
         if isinstance(enabled, dict):
             enabled = enabled.get("SendingEnabled", True)
         if enabled is False:
-            raise SesV2Error("SendingPausedException", f"Sending is paused for configuration set <{set_name}>.")
+            raise errors["paused"](f"Sending is paused for configuration set <{set_name}>.")
+    return identity, set_name
+
+
+def send_email(self: SESV2Response) -> Any:
+    params = sesv2._params(self, "SendEmail")
+    backend = self.sesv2_backend
+    identity, set_name = _check_send(
+        backend.core_backend, backend.region_name, params.get("FromEmailAddress") or "",
+        params.get("ConfigurationSetName"), V2_ERRORS)
     answer = _moto["send_email"](self)
-    if config_set is not None:
+    if set_name:
         message_id = json.loads(answer)["MessageId"]
-        _publish(self, params, identity, set_name, message_id)
+        _publish(backend.core_backend, backend.account_id, backend.region_name, backend.partition,
+                 params, identity, set_name, message_id)
     return answer
 
 
-def _publish(resp: SESV2Response, params: dict[str, Any], identity: str, set_name: str, message_id: str) -> None:
-    backend = resp.sesv2_backend
-    account, region, partition = backend.account_id, backend.region_name, backend.partition
+def send_email_v1(self: EmailResponse) -> Any:
+    """SES v1 SendEmail: the same checks and records; its parameters in SES v2's shape."""
+    source = self._get_param("Source") or ""
+    identity, set_name = _check_send(
+        self.backend, self.region, source, self._get_param("ConfigurationSetName"), V1_ERRORS)
+    answer = _moto["send_email_v1"](self)
+    if set_name:
+        params = {
+            "FromEmailAddress": source,
+            "Destination": self._get_param("Destination", {}) or {},
+            "Content": {"Simple": {"Subject": {"Data": self._get_param("Message.Subject.Data") or ""}}},
+            "EmailTags": self._get_param("Tags", []) or [],
+        }
+        _publish(self.backend, self.current_account, self.region, self.partition,
+                 params, identity, set_name, answer.result["MessageId"])
+    return answer
+
+
+def _publish(core: Any, account: str, region: str, partition: str, params: dict[str, Any],
+             identity: str, set_name: str, message_id: str) -> None:
     destination = params.get("Destination") or {}
     to = destination.get("ToAddresses") or []
     recipients = to + (destination.get("CcAddresses") or []) + (destination.get("BccAddresses") or [])
@@ -370,7 +409,7 @@ def _publish(resp: SESV2Response, params: dict[str, Any], identity: str, set_nam
         "tags": tags,
     }
     set_arn = f"arn:{partition}:ses:{region}:{account}:configuration-set/{set_name}"
-    config_set = backend.core_backend.config_sets[set_name]
+    config_set = core.config_sets[set_name]
     for name, definition in sesv2._destinations(config_set).items():
         if not definition.get("Enabled"):
             continue
@@ -444,5 +483,7 @@ def install() -> None:
         return
     _moto["send_email"] = SESV2Response.send_email
     SESV2Response.send_email = send_email
+    _moto["send_email_v1"] = EmailResponse.send_email
+    EmailResponse.send_email = send_email_v1
     _moto["put_s3_records"] = FirehoseBackend.put_s3_records
     FirehoseBackend.put_s3_records = put_s3_records
