@@ -128,6 +128,23 @@ def test_each_simulator_address_gives_its_records_in_gzip_objects(emulator: Any,
         ids[BOUNCE]: ["Send", "Bounce"],
         ids[COMPLAINT]: ["Send", "Delivery", "Complaint"],
     }
+    # The members of SES's own sample records (AWS's "Examples of event data" page).
+    shapes = {
+        "Send": {"send": set()},
+        "Delivery": {"delivery": {"timestamp", "processingTimeMillis", "recipients", "smtpResponse", "reportingMTA"}},
+        "Bounce": {"bounce": {"bounceType", "bounceSubType", "bouncedRecipients", "timestamp", "feedbackId", "reportingMTA"}},
+        "Complaint": {"complaint": {"complainedRecipients", "timestamp", "feedbackId", "userAgent",
+                                    "complaintFeedbackType", "arrivalDate"}},
+    }
+    mail_members = {"timestamp", "source", "sourceArn", "sendingAccountId", "messageId", "destination",
+                    "headersTruncated", "headers", "commonHeaders", "tags"}
+    for _, records in stored(s3):
+        for record in records:
+            ((member, members),) = shapes[record["eventType"]].items()
+            assert set(record) == {"eventType", "mail", member}, record
+            assert set(record[member]) == members, record
+            assert set(record["mail"]) == mail_members, record
+            assert {"ses:configuration-set", "ses:source-ip", "ses:from-domain", "ses:caller-identity"} <= set(record["mail"]["tags"])
     bounce = next(r for _, rs in stored(s3) for r in rs if r["eventType"] == "Bounce")["bounce"]
     assert (bounce["bounceType"], bounce["bounceSubType"]) == ("Permanent", "General")
     assert bounce["bouncedRecipients"][0]["emailAddress"] == BOUNCE
