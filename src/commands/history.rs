@@ -96,7 +96,10 @@ pub fn history(
     };
 
     let (source, layout) = match &location {
-        Location::Local(root) => (Source::Local { root: root.clone() }, Layout::from_prefix("")),
+        Location::Local(root) => (
+            Source::Local { root: root.clone() },
+            Layout::from_prefix(""),
+        ),
         Location::S3 { bucket, prefix } => (
             Source::S3 {
                 // Set in both branches above for S3 locations.

@@ -98,9 +98,7 @@ impl Query {
 
     /// Whether a record answers the query.
     pub fn matches(&self, record: &Record<'_>) -> bool {
-        let in_window = self
-            .since
-            .is_none_or(|s| record.time_ms >= unix_ms(s))
+        let in_window = self.since.is_none_or(|s| record.time_ms >= unix_ms(s))
             && self.until.is_none_or(|u| record.time_ms <= unix_ms(u));
         in_window
             && (self.events.is_empty() || self.events.contains(&record.event))
@@ -159,7 +157,10 @@ pub fn parse_time(
     if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         return Ok(t.to_offset(time::UtcOffset::UTC));
     }
-    if let Ok(d) = Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
+    if let Ok(d) = Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
         return Ok(d.midnight().assume_utc());
     }
     let split = text
@@ -303,7 +304,10 @@ mod tests {
         );
         for bad in ["", "yesterday", "5y", "-3h", "h", "99999999999d"] {
             let e = parse_time("--until", bad, now).unwrap_err().to_string();
-            assert!(e.starts_with(&format!("--until `{bad}` is not a time")), "{e}");
+            assert!(
+                e.starts_with(&format!("--until `{bad}` is not a time")),
+                "{e}"
+            );
         }
     }
 

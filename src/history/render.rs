@@ -111,7 +111,11 @@ pub const STATS_EVENT_ORDER: [EventType; 10] = [
 
 fn stats_columns() -> Vec<String> {
     let mut columns = vec!["day".to_owned(), "configuration_set".to_owned()];
-    columns.extend(STATS_EVENT_ORDER.iter().map(|e| e.as_str().to_ascii_lowercase()));
+    columns.extend(
+        STATS_EVENT_ORDER
+            .iter()
+            .map(|e| e.as_str().to_ascii_lowercase()),
+    );
     columns.push("bounce_rate".to_owned());
     columns.push("complaint_rate".to_owned());
     columns
@@ -317,7 +321,10 @@ mod tests {
         let mut out = Vec::new();
         stats(&rows(), HistoryFormat::Text, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("DAY         CONFIGURATION SET  SEND  DELIVERY  BOUNCE"), "{text}");
+        assert!(
+            text.starts_with("DAY         CONFIGURATION SET  SEND  DELIVERY  BOUNCE"),
+            "{text}"
+        );
         assert!(text.contains("25.00%"), "{text}");
         let mut out = Vec::new();
         stats(&[], HistoryFormat::Text, &mut out).unwrap();
