@@ -18,6 +18,7 @@ mod engine_buckets;
 mod examples;
 mod export;
 mod fixtures;
+mod history;
 mod readme;
 mod renderings;
 mod replay;

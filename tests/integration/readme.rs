@@ -62,6 +62,15 @@ fn the_main_job_plans_applies_has_no_changes_and_verifies() {
         stdout.contains("All 7 expected event records arrived."),
         "{stdout}"
     );
+    // history finds the sample events in the stream's bucket, and counts them.
+    for event in ["SEND", "DELIVERY", "BOUNCE", "COMPLAINT", "SUBSCRIPTION"] {
+        let line = format!("{event:<17}  SendHistory  0100019a-demo-message-000000");
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    assert!(
+        stdout.contains("DAY         CONFIGURATION SET  SEND  DELIVERY  BOUNCE  COMPLAINT"),
+        "{stdout}"
+    );
 }
 
 #[test]
