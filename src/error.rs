@@ -50,6 +50,8 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
+    #[error(transparent)]
     PlanFile(#[from] PlanFileError),
     #[error("refusing to {0} without confirmation: stdin is not a terminal; pass --yes")]
     NotConfirmed(Verb),
@@ -68,6 +70,8 @@ pub enum Error {
     },
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// `export --new-stack` (or `--stack`) names no valid stack.
     #[error("`{name}` cannot be the exported spec's stack: {rule}; pass --new-stack NAME")]
     InvalidStackName { name: String, rule: String },
@@ -76,7 +80,12 @@ pub enum Error {
 impl Error {
     /// A closed stdout (e.g. `sesinfra schema | head`) is not worth an error message.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+        match self {
+            Error::Output(e) | Error::History(crate::history::HistoryError::Output(e)) => {
+                e.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
     }
 }
 
@@ -85,7 +94,9 @@ impl Error {
 pub fn exit_code(result: &Result<Outcome, Error>) -> u8 {
     match result {
         Ok(Outcome::Success) => EXIT_SUCCESS,
-        Ok(Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings) => EXIT_PENDING,
+        Ok(
+            Outcome::ChangesPending | Outcome::AtRisk | Outcome::Findings | Outcome::EventsMissing,
+        ) => EXIT_PENDING,
         Err(e) if e.is_broken_pipe() => EXIT_SUCCESS,
         Err(_) => EXIT_ERROR,
     }
@@ -111,6 +122,7 @@ mod tests {
         assert_eq!(exit_code(&Ok(Outcome::ChangesPending)), 2);
         assert_eq!(exit_code(&Ok(Outcome::AtRisk)), 2);
         assert_eq!(exit_code(&Ok(Outcome::Findings)), 2);
+        assert_eq!(exit_code(&Ok(Outcome::EventsMissing)), 2);
         assert_eq!(exit_code(&Err(Error::NotConfirmed(Verb::Apply))), 1);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(exit_code(&Err(Error::Output(pipe))), 0);

@@ -3,6 +3,7 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod archive;
 pub mod audit;
 pub mod aws;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod history;
 pub mod inventory;
 pub mod model;
 pub mod plan;
@@ -24,5 +26,6 @@ pub mod schema;
 pub mod spec;
 pub mod textdiff;
 pub mod validate;
+pub mod verify;
 
 pub use error::Error;

@@ -1014,6 +1014,84 @@ pub async fn list_email_identities(clients: &Clients) -> Result<Vec<String>, Aws
     }
 }
 
+// --------------------------------------------------------------------------- sending (verify)
+
+/// Whether an identity may send (`VerifiedForSendingStatus`); `None` when it does not
+/// exist.
+pub async fn identity_verified_for_sending(
+    clients: &Clients,
+    identity: &str,
+) -> Result<Option<bool>, AwsError> {
+    match clients
+        .sesv2
+        .get_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out.verified_for_sending_status)),
+        Err(e) => {
+            let err = AwsError::from_sdk(SERVICE, "GetEmailIdentity", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// One simple text message sent through a configuration set (`SendEmail`), with
+/// message tags; SES's message id.
+pub struct TestMessage<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub configuration_set: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub tags: &'a [(&'a str, &'a str)],
+}
+
+pub async fn send_email(clients: &Clients, message: &TestMessage<'_>) -> Result<String, AwsError> {
+    const OP: &str = "SendEmail";
+    let text = |data: &str| {
+        sdk::Content::builder()
+            .data(data)
+            .charset("UTF-8")
+            .build()
+            .map_err(build_err(OP))
+    };
+    let simple = sdk::Message::builder()
+        .subject(text(message.subject)?)
+        .body(sdk::Body::builder().text(text(message.body)?).build())
+        .build();
+    let tags = message
+        .tags
+        .iter()
+        .map(|(name, value)| {
+            sdk::MessageTag::builder()
+                .name(*name)
+                .value(*value)
+                .build()
+                .map_err(build_err(OP))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = clients
+        .sesv2
+        .send_email()
+        .from_email_address(message.from)
+        .destination(sdk::Destination::builder().to_addresses(message.to).build())
+        .content(sdk::EmailContent::builder().simple(simple).build())
+        .configuration_set_name(message.configuration_set)
+        .set_email_tags(Some(tags))
+        .send()
+        .await
+        .map_err(sdk_err(OP))?;
+    out.message_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| AwsError::local(SERVICE, OP, "SES answered without a MessageId".to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -16,6 +16,10 @@ use super::retry::RetryPolicy;
 /// The variable that scales every delay (`WaitPolicy::from_env`).
 pub const SCALE_VAR: &str = "SESINFRA_WAIT_SCALE";
 
+/// `verify`'s pause between listings of a stream's output: Firehose writes at most
+/// once per buffering interval (60 s or more), so a few seconds loses little.
+const EVENT_POLL: Duration = Duration::from_secs(5);
+
 /// The SDK's default first backoff of its own retries (it doubles up to 20 s).
 const SDK_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -29,6 +33,8 @@ pub struct WaitPolicy {
     pub new_bucket: RetryPolicy,
     /// The first backoff of the SDK's retries of throttled and transient errors.
     pub sdk_initial_backoff: Duration,
+    /// Between two looks into a stream's S3 output while `verify` waits for records.
+    pub event_poll: Duration,
 }
 
 impl Default for WaitPolicy {
@@ -43,6 +49,7 @@ impl WaitPolicy {
         iam_propagation: RetryPolicy::IAM_PROPAGATION,
         new_bucket: RetryPolicy::NEW_BUCKET,
         sdk_initial_backoff: SDK_INITIAL_BACKOFF,
+        event_poll: EVENT_POLL,
     };
 
     /// The defaults with every delay multiplied by `factor`; time bounds unchanged.
@@ -63,6 +70,7 @@ impl WaitPolicy {
             iam_propagation: retry(d.iam_propagation),
             new_bucket: retry(d.new_bucket),
             sdk_initial_backoff: scale(d.sdk_initial_backoff),
+            event_poll: scale(d.event_poll),
         }
     }
 

@@ -22,11 +22,13 @@ mod apply;
 mod audit;
 mod drift;
 mod export;
+mod history;
 mod online;
 mod plan;
 mod progress;
 mod status;
 mod validate;
+mod verify;
 
 /// A successful run's result, mapped to an exit code by `error::exit_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub enum Outcome {
     AtRisk,
     /// Exit 2: `audit` reported findings.
     Findings,
+    /// Exit 2: `verify` found some expected event records missing.
+    EventsMissing,
 }
 
 /// How output should look, decided once from the flags and the process's streams.
@@ -141,6 +145,23 @@ pub fn run(
             stdout,
             stderr,
         ),
+        Command::Verify {
+            spec,
+            configuration_sets,
+            timeout,
+            output,
+        } => verify::verify(
+            verify::VerifyRequest {
+                spec: &spec.path(),
+                configuration_sets,
+                timeout_seconds: *timeout,
+                output: *output,
+            },
+            global,
+            style,
+            stdout,
+            stderr,
+        ),
         Command::Status { output } => status::status(*output, global, stdout),
         Command::Audit { output } => audit::audit(*output, global, stdout),
         Command::Export {
@@ -159,6 +180,7 @@ pub fn run(
             stdout,
             stderr,
         ),
+        Command::History(args) => history::history(args, global, style, stdout, stderr),
         Command::Drift { spec, output } => {
             drift::drift(&spec.path(), *output, global, style, stdout, stderr)
         }

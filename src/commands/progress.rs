@@ -53,6 +53,50 @@ impl Progress {
     }
 }
 
+/// `verify`'s wait for event records: on a terminal, a bar of the records found out
+/// of those expected, with the elapsed time and the timeout.
+pub(super) struct Waiting {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Waiting {
+    pub(super) fn start(expected: usize, timeout: std::time::Duration, style: Style) -> Waiting {
+        let bar = style.progress.then(|| {
+            let bar = indicatif::ProgressBar::new(expected as u64);
+            if let Ok(s) = indicatif::ProgressStyle::with_template(
+                "[{elapsed_precise}] {bar:30} {pos}/{len} event records {msg}",
+            ) {
+                bar.set_style(s);
+            }
+            bar.set_message(format!("(waiting up to {} s)", timeout.as_secs()));
+            bar.enable_steady_tick(std::time::Duration::from_millis(500));
+            bar
+        });
+        Waiting { bar }
+    }
+
+    pub(super) fn set(&self, found: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(found as u64);
+        }
+    }
+
+    pub(super) fn finish(&self, found: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(found as u64);
+            bar.finish_with_message("");
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.as_ref().filter(|b| !b.is_finished()) {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// A spinner with the elapsed time while plan, apply and drift read AWS (on a
 /// terminal only); it ends with a line saying how much was read and how long it took.
 pub(super) struct Reading {

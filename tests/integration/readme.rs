@@ -33,7 +33,7 @@ fn readme_opens_with_the_main_job_and_the_test_command() {
 }
 
 #[test]
-fn the_main_job_plans_applies_and_then_has_no_changes() {
+fn the_main_job_plans_applies_has_no_changes_and_verifies() {
     let out = Command::new("bash")
         .arg(repo().join("scripts/local-demo.sh"))
         .current_dir(repo())
@@ -56,6 +56,19 @@ fn the_main_job_plans_applies_and_then_has_no_changes() {
     assert!(stdout.contains("Apply complete"), "{stdout}");
     assert!(
         stdout.contains("No changes: AWS matches the spec"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("All 7 expected event records arrived."),
+        "{stdout}"
+    );
+    // history finds the sample events in the stream's bucket, and counts them.
+    for event in ["SEND", "DELIVERY", "BOUNCE", "COMPLAINT", "SUBSCRIPTION"] {
+        let line = format!("{event:<17}  SendHistory  0100019a-demo-message-000000");
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    assert!(
+        stdout.contains("DAY         CONFIGURATION SET  SEND  DELIVERY  BOUNCE  COMPLAINT"),
         "{stdout}"
     );
 }

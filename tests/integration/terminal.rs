@@ -33,7 +33,7 @@ sys.stdout.buffer.write(seen)
 sys.exit(child.wait())
 "#;
 
-fn under_pty(
+pub(crate) fn under_pty(
     emulator: &Emulator,
     dir: &std::path::Path,
     answer: &str,

@@ -18,11 +18,14 @@ first request.  Each module documents the defects it fixes:
 * account.py    SES v2 GetAccount (the account's health) and /_sesinfra/account
                 endpoints staging it and SES's reputation metrics
 * rpcv2cbor.py  Smithy RPC v2 CBOR in front of moto's CloudWatch
+* ses_events.py SES event publishing: SendEmail through a configuration set
+                writes SES's event records to Firehose (S3) and SNS; Firehose's
+                S3 object naming, prefix evaluation and GZIP
 """
 
 from __future__ import annotations
 
-from . import account, firehose, iam, s3, s3_buckets, ses_v1, sesv2, sesv2_account, tagging
+from . import account, firehose, iam, s3, s3_buckets, ses_events, ses_v1, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
 from .rpcv2cbor import RpcV2CborTranslator
 
@@ -40,3 +43,4 @@ def install() -> None:
     tagging.install()
     iam.install()
     account.install()
+    ses_events.install()

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from . import account, journal, population, rpcv2cbor, s3_faults
+from . import account, journal, population, rpcv2cbor, s3_faults, ses_events
 
 PREFIX = "/_sesinfra/"
 
@@ -188,6 +188,7 @@ class ControlMiddleware:
             clear_faults()
             journal.clear()
             s3_faults.clear()
+            ses_events.clear()
         if not path.startswith(PREFIX):
             entry = journal.record(environ)
             if entry and entry["service"] and entry["operation"]:
@@ -250,6 +251,8 @@ class ControlMiddleware:
         handled = population.handle(name, method, spec)
         if handled is None:
             handled = account.handle(name, method, spec)
+        if handled is None:
+            handled = ses_events.handle(name, method, spec)
         if handled is not None:
             code, payload = handled
             return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)
