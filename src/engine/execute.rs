@@ -13,8 +13,9 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
-    AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, StreamFailure, Target, arn,
+    AccountSettings, Alarm, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
+    IdentityAttributes, IdentityNotifications, NotificationType, Role, SnsTopic, StreamFailure,
+    Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -46,6 +47,18 @@ pub enum Work {
     PutIdentity(String, IdentityAttributes, IdentityAttributes),
     /// The account settings, current and desired (only managed groups are written).
     UpdateAccount(AccountSettings, AccountSettings),
+    CreateTopic(SnsTopic),
+    /// The topic's ARN, current and desired.
+    UpdateTopic(String, SnsTopic, SnsTopic),
+    /// SNS cannot rename a topic: delete the old one (by ARN), create the new one.
+    ReplaceTopic(String, SnsTopic),
+    DeleteTopic(String),
+    /// An identity's notification settings, current and desired.
+    PutNotifications(IdentityNotifications, IdentityNotifications),
+    CreateAlarm(Alarm),
+    /// The alarm's ARN, current and desired.
+    UpdateAlarm(String, Alarm, Alarm),
+    DeleteAlarm(String),
     /// No call: a join point that waits for a group of steps, so a group that must
     /// follow another depends on it once instead of on each of its steps (the plan's
     /// edges stay linear in its size). Not reported.
@@ -113,6 +126,23 @@ impl StepRunner<Work> for AwsRunner {
             Work::UpdateAccount(have, want) => {
                 aws::sesv2::update_account_settings(c, have, want).await
             }
+            Work::CreateTopic(t) => aws::sns::create_topic(c, t).await.map(|_| ()),
+            Work::UpdateTopic(topic_arn, have, want) => {
+                aws::sns::update_topic(c, topic_arn, have, want).await
+            }
+            Work::ReplaceTopic(old, want) => {
+                aws::sns::delete_topic(c, old).await?;
+                aws::sns::create_topic(c, want).await.map(|_| ())
+            }
+            Work::DeleteTopic(topic_arn) => aws::sns::delete_topic(c, topic_arn).await,
+            Work::PutNotifications(have, want) => {
+                aws::ses_v1::put_notifications(c, have, want).await
+            }
+            Work::CreateAlarm(a) => aws::cloudwatch::put_alarm(c, a, true).await,
+            Work::UpdateAlarm(alarm_arn, have, want) => {
+                aws::cloudwatch::update_alarm(c, alarm_arn, have, want).await
+            }
+            Work::DeleteAlarm(name) => aws::cloudwatch::delete_alarm(c, name).await,
             Work::Barrier => Ok(()),
         }
     }
@@ -141,10 +171,10 @@ async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsEr
 /// Order of deletes: what references others goes first.
 fn delete_rank(kind: ResourceKind) -> u8 {
     match kind {
-        ResourceKind::EventDestination => 0,
-        ResourceKind::Identity => 1,
+        ResourceKind::EventDestination | ResourceKind::Alarm => 0,
+        ResourceKind::Identity | ResourceKind::IdentityNotifications => 1,
         ResourceKind::ConfigurationSet => 2,
-        ResourceKind::FirehoseStream => 3,
+        ResourceKind::FirehoseStream | ResourceKind::SnsTopic => 3,
         ResourceKind::IamRole => 4,
         ResourceKind::Bucket | ResourceKind::Account => 5,
     }
@@ -279,7 +309,56 @@ fn work_for(
         (Address::Account, Action::Create | Action::Replace | Action::Delete) => {
             return Err(unsupported());
         }
+        (Address::SnsTopic(key), Action::Create) => {
+            Work::CreateTopic(state(&desired.sns_topics, key, change, Want)?.clone())
+        }
+        (Address::SnsTopic(key), Action::Update) => {
+            let have = state(&observed.sns_topics, key, change, Have)?;
+            Work::UpdateTopic(
+                topic_arn(env, &have.name),
+                have.clone(),
+                state(&desired.sns_topics, key, change, Want)?.clone(),
+            )
+        }
+        (Address::SnsTopic(key), Action::Replace) => Work::ReplaceTopic(
+            topic_arn(env, &state(&observed.sns_topics, key, change, Have)?.name),
+            state(&desired.sns_topics, key, change, Want)?.clone(),
+        ),
+        (Address::SnsTopic(key), Action::Delete) => Work::DeleteTopic(topic_arn(
+            env,
+            &state(&observed.sns_topics, key, change, Have)?.name,
+        )),
+        // SES v1 answers for every identity it knows; one it left out has AWS's defaults.
+        (Address::IdentityNotifications(key), Action::Create | Action::Update) => {
+            Work::PutNotifications(
+                observed
+                    .identity_notifications
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| IdentityNotifications::aws_defaults(key)),
+                state(&desired.identity_notifications, key, change, Want)?.clone(),
+            )
+        }
+        // Settings of an identity, never removed with it (they go back to defaults).
+        (Address::IdentityNotifications(_), Action::Replace | Action::Delete) => {
+            return Err(unsupported());
+        }
+        (Address::Alarm(key), Action::Create) => {
+            Work::CreateAlarm(state(&desired.alarms, key, change, Want)?.clone())
+        }
+        (Address::Alarm(key), Action::Update) => Work::UpdateAlarm(
+            arn::alarm(&env.partition, &env.region, &env.account_id, key),
+            state(&observed.alarms, key, change, Have)?.clone(),
+            state(&desired.alarms, key, change, Want)?.clone(),
+        ),
+        // Every field of an alarm but its name can be changed in place.
+        (Address::Alarm(_), Action::Replace) => return Err(unsupported()),
+        (Address::Alarm(key), Action::Delete) => Work::DeleteAlarm(key.clone()),
     })
+}
+
+fn topic_arn(env: &Environment, name: &str) -> String {
+    arn::sns_topic(&env.partition, &env.region, &env.account_id, name)
 }
 
 /// The steps for `plan`, with dependencies. `desired` and `observed` are the states
@@ -326,6 +405,16 @@ pub fn steps(
         .iter()
         .map(|(l, b)| (b.name.as_str(), l.as_str()))
         .collect();
+    let topic_by_arn: BTreeMap<String, String> = desired
+        .sns_topics
+        .iter()
+        .map(|(logical, t)| (topic_arn(env, &t.name), logical.clone()))
+        .collect();
+    let topics = |arns: &mut dyn Iterator<Item = &String>| -> Vec<Address> {
+        arns.filter_map(|a| topic_by_arn.get(a))
+            .map(|l| Address::SnsTopic(l.clone()))
+            .collect()
+    };
     let role_address =
         |role_arn: &str| Address::IamRole(role_arn.rsplit('/').next().unwrap_or("").to_owned());
     for step in steps.iter_mut() {
@@ -351,7 +440,18 @@ pub fn steps(
                         n.push(Address::FirehoseStream(logical.clone()));
                     }
                 }
+                if let Target::Sns { topic_arn } = &d.target {
+                    n.extend(topics(&mut std::iter::once(topic_arn)));
+                }
                 n
+            }
+            Work::PutNotifications(_, want) => topics(
+                &mut NotificationType::ALL
+                    .into_iter()
+                    .filter_map(|k| want.topic(k)),
+            ),
+            Work::CreateAlarm(a) | Work::UpdateAlarm(_, _, a) => {
+                topics(&mut a.alarm_actions.iter().chain(&a.ok_actions))
             }
             Work::PutIdentity(_, _, want) => want
                 .default_configuration_set
@@ -363,6 +463,7 @@ pub fn steps(
         step.after = needs.iter().filter_map(|a| index.get(a).copied()).collect();
     }
     order_for_coverage(&mut steps);
+    order_notifications(&mut steps, desired);
 
     // Deletes: after every create and update, and after deletes of lower rank. Each
     // group waits for a barrier step that joins the group before it: O(steps) edges,
@@ -440,6 +541,61 @@ fn order_for_coverage(steps: &mut [Step<Work>]) {
                     edges.push((i, d));
                 }
             }
+        }
+    }
+    for (before, after) in edges {
+        if !steps[after].after.contains(&before) {
+            steps[after].after.push(before);
+        }
+    }
+}
+
+/// Notification topics are one of the ways an identity receives bounces and
+/// complaints (with forwarding and event destinations), so they change in the order
+/// that keeps both covered: a change that sets topics comes before the identity's own
+/// update (which may turn forwarding off), and one that clears a bounce or complaint
+/// topic after it (forwarding back on first) and after the destinations of the
+/// identity's default set are written. SES v1 itself refuses to turn forwarding off
+/// while topics do not cover both.
+fn order_notifications(steps: &mut [Step<Work>], desired: &Desired) {
+    let mut identity_step: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut destination_steps: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        match &step.work {
+            Work::PutIdentity(_, _, want) => {
+                identity_step.insert(want.identity.as_str(), i);
+            }
+            Work::CreateDestination(d) | Work::UpdateDestination(_, d) => destination_steps
+                .entry(d.configuration_set.as_str())
+                .or_default()
+                .push(i),
+            _ => {}
+        }
+    }
+    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
+    for (n, step) in steps.iter().enumerate() {
+        let Work::PutNotifications(have, want) = &step.work else {
+            continue;
+        };
+        let clears = [NotificationType::Bounce, NotificationType::Complaint]
+            .into_iter()
+            .any(|k| have.topic(k).is_some() && want.topic(k).is_none());
+        let identity = identity_step.get(want.identity.as_str()).copied();
+        if clears {
+            edges.extend(identity.map(|i| (i, n)));
+            let set = desired
+                .identities
+                .get(&want.identity)
+                .and_then(|i| i.default_configuration_set.as_deref());
+            for &d in set
+                .and_then(|s| destination_steps.get(s))
+                .into_iter()
+                .flatten()
+            {
+                edges.push((d, n));
+            }
+        } else {
+            edges.extend(identity.map(|i| (n, i)));
         }
     }
     for (before, after) in edges {

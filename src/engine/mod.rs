@@ -19,7 +19,7 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
 use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
-use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
+use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes, IdentityNotifications};
 use crate::spec::LoadError;
 use crate::validate::{self, Inputs};
 
@@ -263,13 +263,16 @@ pub async fn prepare(
 ) -> Result<Prepared, EngineError> {
     let model = &resolve_kms_aliases(&session.clients, model).await?;
     let mut full = desired::derive(model, &session.env);
-    let observed = observe::observe(&session.clients, &model.stack, &full).await?;
+    let observed = observe::observe(&session.clients, &session.env, &model.stack, &full).await?;
     // Identities the stack managed (their tag says so) that left the spec get AWS's
     // defaults back: identities are never deleted, only reset.
     for name in observed.state.identities.keys() {
         full.identities
             .entry(name.clone())
             .or_insert_with(|| IdentityAttributes::aws_defaults(name));
+        full.identity_notifications
+            .entry(name.clone())
+            .or_insert_with(|| IdentityNotifications::aws_defaults(name));
     }
     let desired = if destroy {
         destroyed(&full, &observed.state)
@@ -321,6 +324,8 @@ fn destroyed(full: &Desired, observed: &Desired) -> Desired {
     {
         d.identities
             .insert(name.clone(), IdentityAttributes::aws_defaults(name));
+        d.identity_notifications
+            .insert(name.clone(), IdentityNotifications::aws_defaults(name));
     }
     d.buckets = full.buckets.clone();
     d

@@ -238,6 +238,16 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut deletes,
     );
+    // Subscriptions waiting for confirmation that the spec does not have cannot be
+    // removed (SNS gives them no ARN until confirmed, and deletes them unconfirmed after
+    // a few days): they are shown as diagnostics, not compared.
+    let observed_topics = diagnostics::comparable_topics(&desired.sns_topics, &observed.sns_topics);
+    diff_map(
+        &desired.sns_topics,
+        &observed_topics,
+        &mut changes,
+        &mut deletes,
+    );
     diff_map(
         &desired.configuration_sets,
         &observed.configuration_sets,
@@ -256,6 +266,20 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut Vec::new(),
     );
+    // Identities are never deleted, nor their notification settings: those of an
+    // identity the spec no longer names are reset to AWS's defaults with an update.
+    diff_map(
+        &desired.identity_notifications,
+        &observed.identity_notifications,
+        &mut changes,
+        &mut Vec::new(),
+    );
+    diff_map(
+        &desired.alarms,
+        &observed.alarms,
+        &mut changes,
+        &mut deletes,
+    );
     // The account is a singleton, never created or deleted: only its managed groups
     // are compared (an unmanaged group is not in `desired`'s fields).
     if let (Some(want), Some(have)) = (&desired.account, &observed.account) {
@@ -271,7 +295,12 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
     }
     deletes.reverse();
     changes.extend(deletes);
-    Plan::new(stack, changes)
+    let mut plan = Plan::new(stack, changes);
+    plan.diagnostics.extend(diagnostics::pending_subscriptions(
+        &desired.sns_topics,
+        &observed.sns_topics,
+    ));
+    plan
 }
 
 /// Every resource of `state` flattened as the diff sees it, by address: the canonical
@@ -292,6 +321,9 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.configuration_sets);
     add(&mut out, &state.identities);
     add(&mut out, &state.event_destinations);
+    add(&mut out, &state.sns_topics);
+    add(&mut out, &state.identity_notifications);
+    add(&mut out, &state.alarms);
     if let Some(account) = &state.account {
         out.insert(Address::Account.to_string(), account.fields());
     }

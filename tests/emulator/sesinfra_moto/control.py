@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from . import account, journal, population, rpcv2cbor, s3_faults
+from . import account, journal, population, rpcv2cbor, s3_faults, sns
 
 PREFIX = "/_sesinfra/"
 
@@ -240,6 +240,8 @@ class ControlMiddleware:
         handled = population.handle(name, method, spec)
         if handled is None:
             handled = account.handle(name, method, spec)
+        if handled is None:
+            handled = sns.handle(name, method, spec)
         if handled is not None:
             code, payload = handled
             return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)
