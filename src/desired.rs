@@ -830,6 +830,94 @@ mod tests {
         text
     }
 
+    const ALERTS: &str = "version: 1\nstack: mail\nregion: eu-west-1\n\
+        sns_topics: {alerts: {subscriptions: [{protocol: email, endpoint: ops@example.com}]}}\n\
+        configuration_sets: {Main: {reputation_metrics: true, event_destinations: {d: {events: [BOUNCE, COMPLAINT], sns: {topic: alerts}}}}, Quiet: {}}\n\
+        identities: {example.com: {default_configuration_set: Main, feedback_forwarding: false, notifications: {delivery: {topic: alerts, include_headers: true}}}}\n\
+        alarms: {bounce_rate: {topic: alerts, per_configuration_set: true}}\n";
+
+    #[test]
+    fn a_topic_s_policy_lets_exactly_its_publishers_publish_from_this_account() {
+        let d = derive(&model(ALERTS), &env());
+        let topic = &d.sns_topics["alerts"];
+        assert_eq!(topic.name, "mail-alerts");
+        let topic_arn = "arn:aws:sns:eu-west-1:111122223333:mail-alerts";
+        let decide = |principal: &str, source: &str, account: &str| {
+            // The evaluator reads identity policies: take each service's own statement
+            // without its principal, and ArnLike as StringLike (the same matching on
+            // these whole ARNs).
+            let mut statement = topic.policy.value()["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Principal"]["Service"] == principal)
+                .cloned()
+                .unwrap_or_else(|| panic!("no statement for {principal}"));
+            let object = statement.as_object_mut().unwrap();
+            object.remove("Principal");
+            let condition = object["Condition"].as_object_mut().unwrap();
+            let arn_like = condition.remove("ArnLike").unwrap();
+            condition.insert("StringLike".into(), arn_like);
+            PolicyDocument::new(json!({"Statement": [statement]}))
+                .evaluate(&Request {
+                    action: "sns:Publish",
+                    resource: topic_arn,
+                    context: &[("aws:SourceArn", source), ("aws:SourceAccount", account)],
+                })
+                .unwrap()
+        };
+        let set = "arn:aws:ses:eu-west-1:111122223333:configuration-set/Main";
+        let identity = "arn:aws:ses:eu-west-1:111122223333:identity/example.com";
+        let alarm = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mail-ses-bounce-rate-Main";
+        assert_eq!(
+            decide("ses.amazonaws.com", set, "111122223333"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide("ses.amazonaws.com", identity, "111122223333"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide("cloudwatch.amazonaws.com", alarm, "111122223333"),
+            Decision::Allow
+        );
+        // Another set, another account: the confused deputy is refused.
+        let other = "arn:aws:ses:eu-west-1:111122223333:configuration-set/Quiet";
+        assert_eq!(
+            decide("ses.amazonaws.com", other, "111122223333"),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            decide("ses.amazonaws.com", set, "999999999999"),
+            Decision::ImplicitDeny
+        );
+    }
+
+    #[test]
+    fn alarms_watch_the_account_and_each_set_with_reputation_metrics() {
+        let d = derive(&model(ALERTS), &env());
+        assert_eq!(
+            d.alarms.keys().collect::<Vec<_>>(),
+            ["mail-ses-bounce-rate", "mail-ses-bounce-rate-Main"]
+        );
+        let set_alarm = &d.alarms["mail-ses-bounce-rate-Main"];
+        assert_eq!(set_alarm.configuration_set.as_deref(), Some("Main"));
+        assert_eq!(set_alarm.threshold, limits::DEFAULT_BOUNCE_ALARM_THRESHOLD);
+        assert_eq!(set_alarm.tags[STACK_TAG], "mail");
+        assert!(
+            set_alarm
+                .description
+                .contains("at or above 4% (AWS reviews an account at 5%)")
+        );
+        let n = &d.identity_notifications["example.com"];
+        assert_eq!(
+            n.topics.delivery.as_deref(),
+            Some("arn:aws:sns:eu-west-1:111122223333:mail-alerts")
+        );
+        assert!(n.headers_in_delivery && !n.headers_in_bounce);
+        assert_eq!(n.topics.bounce, None);
+    }
+
     #[test]
     fn send_history_derives_two_least_privilege_roles() {
         let d = derive(&model(&history(1)), &env());

@@ -813,6 +813,118 @@ mod tests {
         ));
     }
 
+    fn with_notifications(mut d: Desired, bounce: Option<&str>) -> Desired {
+        let mut n = IdentityNotifications::aws_defaults("example.com");
+        n.in_spec = true;
+        n.topics.bounce = bounce.map(str::to_owned);
+        n.topics.complaint = bounce.map(str::to_owned);
+        d.identity_notifications.insert("example.com".into(), n);
+        d
+    }
+
+    #[test]
+    fn topics_are_set_before_forwarding_goes_off_and_cleared_after_it_comes_back() {
+        let topic = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let observed = with_notifications(state(None, identity(true, None)), None);
+        let desired = with_notifications(state(None, identity(false, None)), Some(topic));
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "update identity_notifications.example.com",
+            "update identity.example.com"
+        ));
+        let steps = steps_for(&observed, &desired);
+        assert!(precedes(
+            &steps,
+            "update identity.example.com",
+            "update identity_notifications.example.com"
+        ));
+    }
+
+    #[test]
+    fn a_topic_cleared_for_a_destination_waits_for_the_destination() {
+        let topic = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let observed = with_notifications(state(None, identity(false, Some("Main"))), Some(topic));
+        let desired = with_notifications(
+            state(Some(destination(BOUNCES)), identity(false, Some("Main"))),
+            None,
+        );
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "create event_destination.Main.alerts",
+            "update identity_notifications.example.com"
+        ));
+    }
+
+    #[test]
+    fn what_publishes_to_a_managed_topic_waits_for_it_and_its_delete_comes_last() {
+        let topic_arn = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let topic = SnsTopic {
+            name: "alerts".into(),
+            kms_key_arn: None,
+            policy: crate::policy::PolicyDocument::new(serde_json::json!({"Statement": []})),
+            subscriptions: BTreeSet::new(),
+            pending: BTreeSet::new(),
+            subscription_arns: BTreeMap::new(),
+            tags: crate::resources::Tags::new(),
+        };
+        let alarm = Alarm {
+            name: "s-ses-bounce-rate".into(),
+            description: String::new(),
+            metric_name: "Reputation.BounceRate".into(),
+            configuration_set: None,
+            statistic: "Average".into(),
+            period_seconds: 3600,
+            evaluation_periods: 1,
+            threshold: 0.04,
+            comparison: "GreaterThanOrEqualToThreshold".into(),
+            treat_missing_data: "notBreaching".into(),
+            actions_enabled: true,
+            alarm_actions: BTreeSet::from([topic_arn.to_owned()]),
+            ok_actions: BTreeSet::new(),
+            tags: crate::resources::Tags::new(),
+        };
+        let mut desired = with_notifications(
+            state(Some(destination(BOUNCES)), identity(false, Some("Main"))),
+            Some(topic_arn),
+        );
+        desired.sns_topics.insert("alerts".into(), topic);
+        desired.alarms.insert(alarm.name.clone(), alarm);
+        let empty = Desired::default();
+        let mut observed = empty.clone();
+        observed.identities = desired.identities.clone();
+        observed.identity_notifications.insert(
+            "example.com".into(),
+            IdentityNotifications::aws_defaults("example.com"),
+        );
+        let steps = steps_for(&desired, &observed);
+        for user in [
+            "create event_destination.Main.alerts",
+            "create alarm.s-ses-bounce-rate",
+            "update identity_notifications.example.com",
+        ] {
+            assert!(precedes(&steps, "create sns_topic.alerts", user), "{user}");
+        }
+        // Removing everything: the topic goes after the alarm and the destination.
+        let mut gone = Desired {
+            identities: desired.identities.clone(),
+            ..Desired::default()
+        };
+        gone.identity_notifications.insert(
+            "example.com".into(),
+            IdentityNotifications::aws_defaults("example.com"),
+        );
+        let steps = steps_for(&gone, &desired);
+        for user in [
+            "delete event_destination.Main.alerts",
+            "delete alarm.s-ses-bounce-rate",
+            "update identity_notifications.example.com",
+        ] {
+            assert!(precedes(&steps, user, "delete sns_topic.alerts"), "{user}");
+        }
+    }
+
     /// `n` configuration sets named `{prefix}{i}`, each with one SNS destination.
     fn sets(prefix: &str, n: usize) -> Desired {
         let mut d = Desired::default();
