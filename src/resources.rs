@@ -274,6 +274,27 @@ pub struct SnsTopic {
     pub tags: Tags,
 }
 
+impl SnsTopic {
+    /// The AWS services its policy lets publish (`ses.amazonaws.com`, ...).
+    pub fn publishing_services(&self) -> BTreeSet<String> {
+        let statements = self.policy.value()["Statement"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        statements
+            .iter()
+            .flat_map(|s| match &s["Principal"]["Service"] {
+                serde_json::Value::String(one) => vec![one.clone()],
+                serde_json::Value::Array(many) => many
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+}
+
 /// A subscription as SNS identifies it within a topic. The protocol is SNS's word
 /// (`email`, `sqs`, ...): one added by hand may be of any protocol.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -108,6 +108,40 @@ impl PlanDiagnostic {
     }
 }
 
+impl PlanDiagnostic {
+    /// An encrypted topic whose KMS key does not let a publisher of the topic use it:
+    /// SNS refuses that publisher's messages, so bounces or alarms are lost.
+    pub fn topic_key_denies(
+        logical: &str,
+        key: &str,
+        service: &str,
+        missing: &[&str],
+    ) -> PlanDiagnostic {
+        PlanDiagnostic {
+            severity: Severity::Warning,
+            address: Address::SnsTopic(logical.to_owned()),
+            message: format!(
+                "the KMS key {key} does not let {service} use it ({}): SNS cannot encrypt what \
+                 it publishes, so those messages are lost; add a key policy statement allowing \
+                 {service} kms:GenerateDataKey* and kms:Decrypt",
+                missing.join(", ")
+            ),
+        }
+    }
+
+    /// The topic's key could not be read (no such key, or no permission to read its
+    /// policy): whether its publishers may use it is unknown.
+    pub fn topic_key_unchecked(logical: &str, key: &str, why: &str) -> PlanDiagnostic {
+        PlanDiagnostic {
+            severity: Severity::Warning,
+            address: Address::SnsTopic(logical.to_owned()),
+            message: format!(
+                "could not check that the KMS key {key} lets the topic's publishers use it: {why}"
+            ),
+        }
+    }
+}
+
 /// Security regressions the changes undo: a role whose trust policy in AWS lacks the
 /// spec's conditions (the confused-deputy guard), a managed policy attached to a role
 /// (sesinfra attaches none), or a permission policy that differs from the spec's.

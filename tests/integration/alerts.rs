@@ -664,3 +664,62 @@ async fn a_topic_of_the_same_name_without_the_stack_tag_is_a_clash() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_encrypted_topic_s_key_must_let_its_publishers_use_it() {
+    let emulator = Emulator::start();
+    create_identities(&emulator, REGION, &["example.com"]).await;
+    let clients = emulator.clients().await;
+    let key_policy = |services: &[&str]| {
+        let mut statements = vec![
+            json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}),
+        ];
+        if !services.is_empty() {
+            statements.push(json!({"Effect": "Allow", "Principal": {"Service": services}, "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"}));
+        }
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    };
+    let mut keys = Vec::new();
+    for services in [
+        &[][..],
+        &["ses.amazonaws.com", "cloudwatch.amazonaws.com"][..],
+    ] {
+        let key = clients
+            .kms
+            .create_key()
+            .policy(key_policy(services))
+            .send()
+            .await
+            .unwrap();
+        keys.push(key.key_metadata().unwrap().arn().unwrap().to_owned());
+    }
+    let spec = |key: &str| {
+        ALERTS.replace(
+            "  alerts:\n    subscriptions:",
+            &format!("  alerts:\n    kms_key_arn: \"{key}\"\n    subscriptions:"),
+        )
+    };
+    let dir = spec_dir(&spec(&keys[0]));
+    let plan = plan_json(&emulator, dir.path());
+    let messages: Vec<&str> = plan["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains(
+        "does not let cloudwatch.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt)"
+    ));
+    assert!(messages[1].contains("does not let ses.amazonaws.com use it"));
+
+    std::fs::write(dir.path().join("sesinfra.yaml"), spec(&keys[1])).unwrap();
+    let plan = plan_json(&emulator, dir.path());
+    assert!(plan.get("diagnostics").is_none(), "{plan:#}");
+    apply(&emulator, dir.path());
+    let topic = sns::get_topic(&clients, &topic_arn("mail-alerts"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(topic.kms_key_arn.as_deref(), Some(keys[1].as_str()));
+}
