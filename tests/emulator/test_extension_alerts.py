@@ -128,3 +128,30 @@ def test_alarms_are_found_by_tag(cloudwatch: Any, emulator: Any) -> None:
         ResourceTypeFilters=["sns", "cloudwatch:alarm"],
     )["ResourceTagMappingList"]
     assert [r["ResourceARN"] for r in found] == [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:mail-ses-bounce-rate"]
+
+
+def test_the_extension_speaks_botocore_s_models() -> None:
+    """What the patches read and write is what botocore's models name."""
+    import botocore.session
+
+    from sesinfra_moto import cloudwatch_alarms, ses_v1, sns
+
+    session = botocore.session.get_session()
+    ses_model = session.get_service_model("ses")
+    assert tuple(ses_model.shape_for("NotificationType").enum) == ses_v1.NOTIFICATION_TYPES
+    headers = ses_model.operation_model("SetIdentityHeadersInNotificationsEnabled").input_shape
+    assert set(headers.required_members) == {"Identity", "NotificationType", "Enabled"}
+    sns_model = session.get_service_model("sns")
+    listed = sns_model.operation_model("ListSubscriptionsByTopic").output_shape.members["Subscriptions"].member
+    assert set(listed.members) == {"SubscriptionArn", "Owner", "Protocol", "Endpoint", "TopicArn"}
+    assert "ReturnSubscriptionArn" in sns_model.operation_model("Subscribe").input_shape.members
+    for operation in ("CreateTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "GetTopicAttributes", "ListSubscriptions"):
+        assert operation in sns_model.operation_names, operation
+    for handler in sns.REPLACED:
+        assert "".join(p.title() for p in handler.__name__.split("_")) in sns_model.operation_names
+    cw_model = session.get_service_model("cloudwatch")
+    for handler in cloudwatch_alarms.REPLACED:
+        name = "".join(p.title() for p in handler.__name__.split("_"))
+        assert name in cw_model.operation_names, name
+    alarm = cw_model.operation_model("PutMetricAlarm").input_shape.members
+    assert {"AlarmActions", "OKActions", "InsufficientDataActions", "TreatMissingData", "Tags"} <= set(alarm)

@@ -723,3 +723,47 @@ async fn an_encrypted_topic_s_key_must_let_its_publishers_use_it() {
         .unwrap();
     assert_eq!(topic.kms_key_arn.as_deref(), Some(keys[1].as_str()));
 }
+
+#[tokio::test]
+async fn a_topic_or_alarm_deleted_by_hand_is_drift_and_made_again() {
+    let (emulator, dir) = applied_alerts().await;
+    let clients = emulator.clients().await;
+    sns::delete_topic(&clients, &topic_arn("mail-alerts"))
+        .await
+        .unwrap();
+    cloudwatch::delete_alarm(&clients, "mail-ses-complaint-rate")
+        .await
+        .unwrap();
+    let out = emulator
+        .sesinfra()
+        .current_dir(dir.path())
+        .args(["drift", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons: BTreeMap<String, (String, String)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_owned(),
+                (
+                    c["action"].as_str().unwrap().to_owned(),
+                    c["reason"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    let created = ("create".to_owned(), "missing_in_aws".to_owned());
+    assert_eq!(reasons["sns_topic.alerts"], created);
+    assert_eq!(reasons["alarm.mail-ses-complaint-rate"], created);
+    apply(&emulator, dir.path());
+    emulator.control(
+        "POST",
+        "sns/confirm",
+        Some(&json!({"topic_arn": topic_arn("mail-alerts"), "endpoint": "ops@example.com"})),
+    );
+    assert_no_changes(&emulator, dir.path());
+}
