@@ -14,13 +14,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef};
+use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef, TopicRef};
 use crate::policy::PolicyDocument;
 use crate::resources::{
-    self, ACCOUNT_OWNER_TAG, AccountSettings, Bucket, BucketEncryption, ConfigurationSet,
-    DeliveryStream, EventDestination, IdentityAttributes, LOGICAL_TAG, Role, STACK_TAG, Tags,
-    Target, arn,
+    self, ACCOUNT_OWNER_TAG, AccountSettings, Alarm, Bucket, BucketEncryption, ConfigurationSet,
+    DeliveryStream, EventDestination, IdentityAttributes, IdentityNotifications, LOGICAL_TAG,
+    NotificationTopics, Role, STACK_TAG, SnsTopic, Subscription, Tags, Target, arn,
 };
+use crate::spec::limits;
 
 /// IAM's limits on role names and (by default) on trust policy size.
 pub const MAX_ROLE_NAME: usize = 64;
@@ -49,6 +50,12 @@ pub struct Desired {
     pub identities: BTreeMap<String, IdentityAttributes>,
     /// The account settings (address `account`): `Some` when the spec has `account:`.
     pub account: Option<AccountSettings>,
+    /// SNS topics by logical name.
+    pub sns_topics: BTreeMap<String, SnsTopic>,
+    /// Each identity's SNS notification settings, by identity.
+    pub identity_notifications: BTreeMap<String, IdentityNotifications>,
+    /// Reputation alarms by alarm name.
+    pub alarms: BTreeMap<String, Alarm>,
 }
 
 pub fn derive(model: &Model, env: &Environment) -> Desired {
@@ -226,8 +233,8 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                         iam_role_arn,
                     }
                 }
-                model::Target::Sns { topic_arn } => Target::Sns {
-                    topic_arn: topic_arn.clone(),
+                model::Target::Sns { topic } => Target::Sns {
+                    topic_arn: topic_arn(topic, model, env),
                 },
                 model::Target::CloudWatch { dimensions } => Target::CloudWatch {
                     dimensions: dimensions
@@ -266,8 +273,251 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 managed_by: Some(model.stack.clone()),
             },
         );
+        let n = &identity.notifications;
+        let arn_of = |t: &Option<model::NotificationTopic>| {
+            t.as_ref().map(|t| topic_arn(&t.topic, model, env))
+        };
+        let headers =
+            |t: &Option<model::NotificationTopic>| t.as_ref().is_some_and(|t| t.include_headers);
+        desired.identity_notifications.insert(
+            identity.name.clone(),
+            IdentityNotifications {
+                identity: identity.name.clone(),
+                in_spec: true,
+                topics: NotificationTopics {
+                    bounce: arn_of(&n.bounce),
+                    complaint: arn_of(&n.complaint),
+                    delivery: arn_of(&n.delivery),
+                },
+                headers_in_bounce: headers(&n.bounce),
+                headers_in_complaint: headers(&n.complaint),
+                headers_in_delivery: headers(&n.delivery),
+            },
+        );
+    }
+
+    for alarm in model.alarms.values() {
+        let topic = topic_arn(&alarm.topic, model, env);
+        let mut add = |set: Option<&str>| {
+            let a = reputation_alarm(&model.stack, alarm, set, &topic, &tags);
+            desired.alarms.insert(a.name.clone(), a);
+        };
+        add(None);
+        if alarm.per_configuration_set {
+            for set in model
+                .configuration_sets
+                .values()
+                .filter(|s| s.reputation_metrics)
+            {
+                add(Some(&set.name));
+            }
+        }
+    }
+
+    for (logical, t) in &model.sns_topics {
+        let topic_arn = arn::sns_topic(&env.partition, &env.region, &env.account_id, &t.name);
+        desired.sns_topics.insert(
+            logical.clone(),
+            SnsTopic {
+                name: t.name.clone(),
+                kms_key_arn: t.kms_key_arn.clone(),
+                policy: topic_policy(&topic_arn, &publishers(&topic_arn, &desired, env)),
+                subscriptions: t
+                    .subscriptions
+                    .iter()
+                    .map(|s| Subscription {
+                        protocol: s.protocol.as_str().to_owned(),
+                        endpoint: s.endpoint.clone(),
+                    })
+                    .collect(),
+                pending: BTreeSet::new(),
+                subscription_arns: BTreeMap::new(),
+                tags: with_logical(&tags, logical),
+            },
+        );
     }
     desired
+}
+
+/// The ARN of a referenced topic: a topic of the spec by its name, or the ARN given.
+fn topic_arn(topic: &TopicRef, model: &Model, env: &Environment) -> String {
+    match topic {
+        TopicRef::Spec(logical) => {
+            let name = model
+                .sns_topics
+                .get(logical)
+                .map_or_else(|| logical.clone(), |t| t.name.clone());
+            arn::sns_topic(&env.partition, &env.region, &env.account_id, &name)
+        }
+        TopicRef::External { arn } => arn.clone(),
+    }
+}
+
+/// The name of the reputation alarm of `metric` (for one configuration set, or the
+/// account's rate).
+pub fn alarm_name(stack: &str, metric: model::ReputationMetric, set: Option<&str>) -> String {
+    let metric = metric.key().replace('_', "-");
+    match set {
+        None => format!("{stack}-ses-{metric}"),
+        Some(set) => format!("{stack}-ses-{metric}-{set}"),
+    }
+}
+
+fn reputation_alarm(
+    stack: &str,
+    alarm: &model::Alarm,
+    set: Option<&str>,
+    topic_arn: &str,
+    tags: &Tags,
+) -> Alarm {
+    let (what, review) = match alarm.metric {
+        model::ReputationMetric::BounceRate => ("bounce", limits::BOUNCE_REVIEW_RATE),
+        model::ReputationMetric::ComplaintRate => ("complaint", limits::COMPLAINT_REVIEW_RATE),
+    };
+    let scope = match set {
+        None => "the account's".to_owned(),
+        Some(set) => format!("configuration set {set}'s"),
+    };
+    Alarm {
+        name: alarm_name(stack, alarm.metric, set),
+        description: format!(
+            "sesinfra stack {stack}: {scope} SES {what} rate is at or above {} (AWS reviews an account at {})",
+            limits::percent(alarm.threshold),
+            limits::percent(review)
+        ),
+        metric_name: alarm.metric.metric_name().to_owned(),
+        configuration_set: set.map(str::to_owned),
+        statistic: ALARM_STATISTIC.to_owned(),
+        period_seconds: limits::ALARM_PERIOD_SECONDS,
+        evaluation_periods: limits::ALARM_EVALUATION_PERIODS,
+        threshold: alarm.threshold,
+        comparison: ALARM_COMPARISON.to_owned(),
+        treat_missing_data: ALARM_MISSING_DATA.to_owned(),
+        actions_enabled: true,
+        alarm_actions: BTreeSet::from([topic_arn.to_owned()]),
+        ok_actions: BTreeSet::from([topic_arn.to_owned()]),
+        tags: tags.clone(),
+    }
+}
+
+pub const ALARM_STATISTIC: &str = "Average";
+pub const ALARM_COMPARISON: &str = "GreaterThanOrEqualToThreshold";
+/// No datapoint means nothing was sent: not a breach.
+pub const ALARM_MISSING_DATA: &str = "notBreaching";
+
+/// More SES publishers than this on one topic are granted by wildcard (the account's
+/// configuration sets or identities), so the policy stays far within SNS's 30 KB.
+const MAX_LISTED_PUBLISHERS: usize = 100;
+
+/// Who publishes to a topic: the SES resources (configuration sets of its event
+/// destinations, identities of its notifications) and the alarms, by ARN.
+#[derive(Debug, Default)]
+struct Publishers {
+    ses: BTreeSet<String>,
+    alarms: BTreeSet<String>,
+    /// Wildcards standing for SES resources when there are too many to list.
+    ses_wildcards: BTreeSet<String>,
+}
+
+fn publishers(topic_arn: &str, desired: &Desired, env: &Environment) -> Publishers {
+    let mut p = Publishers::default();
+    let (sets, identities): (BTreeSet<&String>, BTreeSet<&String>) = (
+        desired
+            .event_destinations
+            .values()
+            .filter(|d| matches!(&d.target, Target::Sns { topic_arn: t } if t == topic_arn))
+            .map(|d| &d.configuration_set)
+            .collect(),
+        desired
+            .identity_notifications
+            .values()
+            .filter(|n| {
+                [&n.topics.bounce, &n.topics.complaint, &n.topics.delivery]
+                    .iter()
+                    .any(|t| t.as_deref() == Some(topic_arn))
+            })
+            .map(|n| &n.identity)
+            .collect(),
+    );
+    let ses = |resource: &str| {
+        format!(
+            "arn:{}:ses:{}:{}:{resource}",
+            env.partition, env.region, env.account_id
+        )
+    };
+    if sets.len() > MAX_LISTED_PUBLISHERS {
+        p.ses_wildcards.insert(ses("configuration-set/*"));
+    } else {
+        p.ses
+            .extend(sets.iter().map(|s| ses(&format!("configuration-set/{s}"))));
+    }
+    if identities.len() > MAX_LISTED_PUBLISHERS {
+        p.ses_wildcards.insert(ses("identity/*"));
+    } else {
+        p.ses
+            .extend(identities.iter().map(|i| ses(&format!("identity/{i}"))));
+    }
+    p.alarms = desired
+        .alarms
+        .values()
+        .filter(|a| a.alarm_actions.contains(topic_arn) || a.ok_actions.contains(topic_arn))
+        .map(|a| arn::alarm(&env.partition, &env.region, &env.account_id, &a.name))
+        .collect();
+    p
+}
+
+/// A topic's policy: the account manages it (as in AWS's default policy), SES may
+/// publish for the configuration sets and identities that use it, and CloudWatch for
+/// the alarms that notify it, each under the confused-deputy conditions
+/// `aws:SourceAccount` and `aws:SourceArn`.
+fn topic_policy(topic_arn: &str, publishers: &Publishers) -> PolicyDocument {
+    let account = topic_arn.split(':').nth(4).unwrap_or_default();
+    let partition = topic_arn.split(':').nth(1).unwrap_or("aws");
+    let mut statements = vec![json!({
+        "Sid": "AccountManages",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
+        "Action": [
+            "sns:AddPermission", "sns:DeleteTopic", "sns:GetTopicAttributes",
+            "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:RemovePermission",
+            "sns:SetTopicAttributes", "sns:Subscribe"
+        ],
+        "Resource": topic_arn,
+    })];
+    let mut service = |sid: &str, principal: &str, sources: Vec<&String>| {
+        if sources.is_empty() {
+            return;
+        }
+        statements.push(json!({
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": principal},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": sources},
+            },
+        }));
+    };
+    service(
+        "SesPublishes",
+        "ses.amazonaws.com",
+        publishers
+            .ses
+            .iter()
+            .chain(&publishers.ses_wildcards)
+            .collect(),
+    );
+    service(
+        "CloudWatchAlarmsPublish",
+        "cloudwatch.amazonaws.com",
+        publishers.alarms.iter().collect(),
+    );
+    PolicyDocument::new(json!({
+        "Version": POLICY_VERSION,
+        "Statement": statements,
+    }))
 }
 
 fn with_logical(tags: &Tags, logical: &str) -> Tags {
@@ -578,6 +828,94 @@ mod tests {
             text.push_str(&format!("  tenant-number-{i:05}:\n    event_destinations: {{d: {{events: all, firehose: {{stream: h}}}}}}\n"));
         }
         text
+    }
+
+    const ALERTS: &str = "version: 1\nstack: mail\nregion: eu-west-1\n\
+        sns_topics: {alerts: {subscriptions: [{protocol: email, endpoint: ops@example.com}]}}\n\
+        configuration_sets: {Main: {reputation_metrics: true, event_destinations: {d: {events: [BOUNCE, COMPLAINT], sns: {topic: alerts}}}}, Quiet: {}}\n\
+        identities: {example.com: {default_configuration_set: Main, feedback_forwarding: false, notifications: {delivery: {topic: alerts, include_headers: true}}}}\n\
+        alarms: {bounce_rate: {topic: alerts, per_configuration_set: true}}\n";
+
+    #[test]
+    fn a_topic_s_policy_lets_exactly_its_publishers_publish_from_this_account() {
+        let d = derive(&model(ALERTS), &env());
+        let topic = &d.sns_topics["alerts"];
+        assert_eq!(topic.name, "mail-alerts");
+        let topic_arn = "arn:aws:sns:eu-west-1:111122223333:mail-alerts";
+        let decide = |principal: &str, source: &str, account: &str| {
+            // The evaluator reads identity policies: take each service's own statement
+            // without its principal, and ArnLike as StringLike (the same matching on
+            // these whole ARNs).
+            let mut statement = topic.policy.value()["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Principal"]["Service"] == principal)
+                .cloned()
+                .unwrap_or_else(|| panic!("no statement for {principal}"));
+            let object = statement.as_object_mut().unwrap();
+            object.remove("Principal");
+            let condition = object["Condition"].as_object_mut().unwrap();
+            let arn_like = condition.remove("ArnLike").unwrap();
+            condition.insert("StringLike".into(), arn_like);
+            PolicyDocument::new(json!({"Statement": [statement]}))
+                .evaluate(&Request {
+                    action: "sns:Publish",
+                    resource: topic_arn,
+                    context: &[("aws:SourceArn", source), ("aws:SourceAccount", account)],
+                })
+                .unwrap()
+        };
+        let set = "arn:aws:ses:eu-west-1:111122223333:configuration-set/Main";
+        let identity = "arn:aws:ses:eu-west-1:111122223333:identity/example.com";
+        let alarm = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mail-ses-bounce-rate-Main";
+        assert_eq!(
+            decide("ses.amazonaws.com", set, "111122223333"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide("ses.amazonaws.com", identity, "111122223333"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide("cloudwatch.amazonaws.com", alarm, "111122223333"),
+            Decision::Allow
+        );
+        // Another set, another account: the confused deputy is refused.
+        let other = "arn:aws:ses:eu-west-1:111122223333:configuration-set/Quiet";
+        assert_eq!(
+            decide("ses.amazonaws.com", other, "111122223333"),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            decide("ses.amazonaws.com", set, "999999999999"),
+            Decision::ImplicitDeny
+        );
+    }
+
+    #[test]
+    fn alarms_watch_the_account_and_each_set_with_reputation_metrics() {
+        let d = derive(&model(ALERTS), &env());
+        assert_eq!(
+            d.alarms.keys().collect::<Vec<_>>(),
+            ["mail-ses-bounce-rate", "mail-ses-bounce-rate-Main"]
+        );
+        let set_alarm = &d.alarms["mail-ses-bounce-rate-Main"];
+        assert_eq!(set_alarm.configuration_set.as_deref(), Some("Main"));
+        assert_eq!(set_alarm.threshold, limits::DEFAULT_BOUNCE_ALARM_THRESHOLD);
+        assert_eq!(set_alarm.tags[STACK_TAG], "mail");
+        assert!(
+            set_alarm
+                .description
+                .contains("at or above 4% (AWS reviews an account at 5%)")
+        );
+        let n = &d.identity_notifications["example.com"];
+        assert_eq!(
+            n.topics.delivery.as_deref(),
+            Some("arn:aws:sns:eu-west-1:111122223333:mail-alerts")
+        );
+        assert!(n.headers_in_delivery && !n.headers_in_bounce);
+        assert_eq!(n.topics.bounce, None);
     }
 
     #[test]

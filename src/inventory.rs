@@ -5,8 +5,9 @@
 //! pure and start from an `Inventory`.
 //!
 //! Cost: one call per set for its destinations (and one for its options when
-//! exporting), one per identity (and, auditing, one per 100 identities for their SES
-//! v1 notification topics), a few per stream and bucket the destinations use, and
+//! exporting), one per identity and one per 100 identities for their SES v1
+//! notification topics (exporting a stack: three per SNS topic and one per 100
+//! alarms it owns), a few per stream and bucket the destinations use, and
 //! the roles in bulk (`GetAccountAuthorizationDetails`, 1,000 per call). Streams no
 //! destination uses (other teams' pipelines of any kind) are never read. Reads run
 //! concurrently per service; the clients' per-service rate limits (`aws::limit`) pace
@@ -25,8 +26,8 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::Environment;
 use crate::policy::PolicyDocument;
 use crate::resources::{
-    Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes,
-    NotificationTopics, Role, STACK_TAG, Target, arn,
+    Alarm, Bucket, ConfigurationSet, DeliveryStream, EventDestination, IdentityAttributes,
+    IdentityNotifications, NotificationTopics, Role, STACK_TAG, SnsTopic, Target, arn,
 };
 
 /// Reads in flight per service: enough to keep each service busy at its rate limit.
@@ -60,8 +61,14 @@ pub struct Inventory {
     pub env: Environment,
     pub configuration_sets: BTreeMap<String, SetRecord>,
     pub identities: BTreeMap<String, IdentityAttributes>,
-    /// The SNS notification topics of the identities that have any (audit only).
+    /// The SNS notification topics of the identities that have any.
     pub notification_topics: BTreeMap<String, NotificationTopics>,
+    /// Every identity's notification settings, headers included (export only).
+    pub notifications: BTreeMap<String, IdentityNotifications>,
+    /// Export of a stack: its SNS topics (found by its tag), by name.
+    pub sns_topics: BTreeMap<String, SnsTopic>,
+    /// Export of a stack: its reputation alarms (found by its tag).
+    pub alarms: Vec<Alarm>,
     /// The streams the destinations name (and, with a stack, the stack's), by ARN.
     pub streams: BTreeMap<String, StreamRecord>,
     /// The buckets those streams write to, by name.
@@ -246,13 +253,34 @@ pub async fn read(
         })
         .collect();
     // SNS topics are the third way an identity receives its bounces (SES v1 only).
-    let notification_topics = match purpose {
-        Purpose::Audit => {
-            let names: Vec<String> = identities.keys().cloned().collect();
-            aws::ses_v1::notification_topics(clients, &names).await?
-        }
-        Purpose::Export => BTreeMap::new(),
+    let notifications = {
+        let names: Vec<String> = identities.keys().cloned().collect();
+        aws::ses_v1::notification_settings(clients, &names).await?
     };
+    let notification_topics: BTreeMap<String, NotificationTopics> = notifications
+        .iter()
+        .filter(|(_, n)| n.topics != NotificationTopics::default())
+        .map(|(name, n)| (name.clone(), n.topics.clone()))
+        .collect();
+    // A stack's topics and alarms, found by its tag (export only; checked on each).
+    let (mut sns_topics, mut alarms) = (BTreeMap::new(), Vec::new());
+    if let (Purpose::Export, Some(d), Some(stack)) = (purpose, &discovered, &scope.stack) {
+        for name in &d.sns_topics {
+            let topic_arn = arn::sns_topic(&env.partition, &env.region, &env.account_id, name);
+            if let Some(topic) = aws::sns::get_topic(clients, &topic_arn).await?
+                && topic.tags.get(STACK_TAG) == Some(stack)
+            {
+                sns_topics.insert(name.clone(), topic);
+            }
+        }
+        if !d.alarms.is_empty() {
+            alarms = aws::cloudwatch::read_alarms(clients, &d.alarms)
+                .await?
+                .into_iter()
+                .filter(|a| a.tags.get(STACK_TAG) == Some(stack))
+                .collect();
+        }
+    }
 
     // The identities' default sets belong to what they do with bounces.
     let mut wanted: BTreeSet<String> = set_names.into_iter().collect();
@@ -369,6 +397,13 @@ pub async fn read(
         configuration_sets,
         identities,
         notification_topics,
+        notifications: if purpose == Purpose::Export {
+            notifications
+        } else {
+            BTreeMap::new()
+        },
+        sns_topics,
+        alarms,
         streams,
         buckets,
         roles: BTreeMap::new(),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::spec::types::{
     Compression, DeletionPolicy, DimensionSource, EventType, HttpsPolicy, Signing,
-    SuppressionReason, TlsPolicy,
+    SubscriptionProtocol, SuppressionReason, TlsPolicy,
 };
 
 /// Firehose buffering defaults, for reading a stream that reports no hints (defined with
@@ -25,6 +25,86 @@ pub struct Model {
     pub identities: BTreeMap<String, Identity>,
     /// `None`: the spec has no `account:`; sesinfra leaves the account settings alone.
     pub account: Option<Account>,
+    /// Managed SNS topics by logical name.
+    pub sns_topics: BTreeMap<String, SnsTopic>,
+    /// Reputation alarms by the metric they watch.
+    pub alarms: BTreeMap<ReputationMetric, Alarm>,
+}
+
+/// An SNS topic sesinfra creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnsTopic {
+    pub logical: String,
+    pub name: String,
+    /// A key or alias ARN; `None`: not encrypted.
+    pub kms_key_arn: Option<String>,
+    pub subscriptions: BTreeSet<Subscription>,
+}
+
+/// One subscription of a topic: what SNS identifies it by besides the topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subscription {
+    pub protocol: SubscriptionProtocol,
+    pub endpoint: String,
+}
+
+/// A reference to an SNS topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TopicRef {
+    /// A topic of `sns_topics:`, by logical name.
+    Spec(String),
+    /// A topic outside the spec.
+    External { arn: String },
+}
+
+/// An identity's notification topics (SES v1); `None` where the spec sets none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notifications {
+    pub bounce: Option<NotificationTopic>,
+    pub complaint: Option<NotificationTopic>,
+    pub delivery: Option<NotificationTopic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationTopic {
+    pub topic: TopicRef,
+    pub include_headers: bool,
+}
+
+/// The SES reputation metric an alarm watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReputationMetric {
+    BounceRate,
+    ComplaintRate,
+}
+
+impl ReputationMetric {
+    /// The CloudWatch metric name in namespace `AWS/SES`.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            ReputationMetric::BounceRate => "Reputation.BounceRate",
+            ReputationMetric::ComplaintRate => "Reputation.ComplaintRate",
+        }
+    }
+
+    /// The spec's key (`bounce_rate`), also the part of the alarm's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ReputationMetric::BounceRate => "bounce_rate",
+            ReputationMetric::ComplaintRate => "complaint_rate",
+        }
+    }
+}
+
+/// A reputation alarm of the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub metric: ReputationMetric,
+    /// A fraction, 0 to 1.
+    pub threshold: f64,
+    pub topic: TopicRef,
+    /// Also one alarm per configuration set with reputation metrics on.
+    pub per_configuration_set: bool,
 }
 
 /// The account settings the spec manages; a group left out (`None`) is not managed.
@@ -143,7 +223,7 @@ pub struct EventDestination {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Firehose { stream: StreamRef, role: Role },
-    Sns { topic_arn: String },
+    Sns { topic: TopicRef },
     CloudWatch { dimensions: Vec<Dimension> },
     EventBridge { event_bus_arn: String },
 }
@@ -170,6 +250,7 @@ pub struct Identity {
     pub default_configuration_set: Option<String>,
     /// AWS's default is true; the model keeps that default when the spec says nothing.
     pub feedback_forwarding: bool,
+    pub notifications: Notifications,
 }
 
 impl ConfigurationSet {

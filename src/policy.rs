@@ -220,6 +220,54 @@ impl PolicyDocument {
     }
 }
 
+impl PolicyDocument {
+    /// Whether a resource policy (a KMS key policy, a topic policy) lets the AWS service
+    /// principal `service` (e.g. `ses.amazonaws.com`) do `action`: an `Allow` statement
+    /// whose `Principal` names the service (or everyone) and whose `Action` matches, and
+    /// no `Deny` statement that matches the same way. Conditions are not evaluated: they
+    /// narrow a grant to the requests the service makes on the stack's behalf, which is
+    /// what a statement for a service usually does.
+    pub fn grants_service(&self, service: &str, action: &str) -> bool {
+        let statements = match self.value.get("Statement") {
+            Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+            Some(single @ Value::Object(_)) => vec![single],
+            _ => return false,
+        };
+        let names = |v: Option<&Value>| -> Vec<String> {
+            match v {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let principal_matches = |statement: &Value| match statement.get("Principal") {
+            Some(Value::String(star)) => star == "*",
+            Some(Value::Object(p)) => {
+                names(p.get("Service")).iter().any(|s| s == service)
+                    || names(p.get("AWS")).iter().any(|s| s == "*")
+            }
+            _ => false,
+        };
+        let action_matches = |statement: &Value| {
+            names(statement.get("Action"))
+                .iter()
+                .any(|a| wildcard_match(&a.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+        };
+        let matching = |effect: &str| {
+            statements.iter().any(|s| {
+                s.get("Effect").and_then(Value::as_str) == Some(effect)
+                    && principal_matches(s)
+                    && action_matches(s)
+            })
+        };
+        matching("Allow") && !matching("Deny")
+    }
+}
+
 fn strings(value: &Value) -> Result<Vec<&str>, Unsupported> {
     match value {
         Value::String(s) => Ok(vec![s.as_str()]),
@@ -469,5 +517,25 @@ mod tests {
     fn garbage_is_an_error() {
         assert!(PolicyDocument::from_iam("not json").is_err());
         assert!(PolicyDocument::from_iam("%5B%5D").is_err());
+    }
+
+    #[test]
+    fn a_key_policy_grants_a_service_by_its_principal_and_actions() {
+        let policy = PolicyDocument::new(json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"Service": ["ses.amazonaws.com"]},
+             "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:SourceAccount": "1"}}}
+        ]}));
+        assert!(policy.grants_service("ses.amazonaws.com", "kms:GenerateDataKey"));
+        assert!(policy.grants_service("ses.amazonaws.com", "kms:Decrypt"));
+        assert!(!policy.grants_service("ses.amazonaws.com", "kms:Encrypt"));
+        assert!(!policy.grants_service("cloudwatch.amazonaws.com", "kms:Decrypt"));
+        let denied = PolicyDocument::new(json!({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": {"Service": "ses.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"}
+        ]}));
+        assert!(denied.grants_service("cloudwatch.amazonaws.com", "kms:Decrypt"));
+        assert!(!denied.grants_service("ses.amazonaws.com", "kms:Decrypt"));
     }
 }

@@ -176,6 +176,166 @@ pub struct NotificationTopics {
     pub delivery: Option<String>,
 }
 
+/// An identity's SNS notification settings as sesinfra manages them (address
+/// `identity_notifications.<identity>`): a topic per type and whether its
+/// notifications include the original headers. AWS's defaults: no topics, no headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityNotifications {
+    pub identity: String,
+    /// False for the defaults given back to an identity the spec no longer names
+    /// (only the plan's reason uses it).
+    pub in_spec: bool,
+    pub topics: NotificationTopics,
+    pub headers_in_bounce: bool,
+    pub headers_in_complaint: bool,
+    pub headers_in_delivery: bool,
+}
+
+impl IdentityNotifications {
+    /// AWS's defaults: what an identity returns to when its notifications leave the spec.
+    pub fn aws_defaults(identity: impl Into<String>) -> IdentityNotifications {
+        IdentityNotifications {
+            identity: identity.into(),
+            in_spec: false,
+            topics: NotificationTopics::default(),
+            headers_in_bounce: false,
+            headers_in_complaint: false,
+            headers_in_delivery: false,
+        }
+    }
+}
+
+/// The notification types of SES v1, as its API names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NotificationType {
+    Bounce,
+    Complaint,
+    Delivery,
+}
+
+impl NotificationType {
+    pub const ALL: [NotificationType; 3] = [
+        NotificationType::Bounce,
+        NotificationType::Complaint,
+        NotificationType::Delivery,
+    ];
+
+    /// SES v1's `NotificationType` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationType::Bounce => "Bounce",
+            NotificationType::Complaint => "Complaint",
+            NotificationType::Delivery => "Delivery",
+        }
+    }
+
+    /// The spec's key (`bounce`), also the diff's field prefix.
+    pub fn key(self) -> &'static str {
+        match self {
+            NotificationType::Bounce => "bounce",
+            NotificationType::Complaint => "complaint",
+            NotificationType::Delivery => "delivery",
+        }
+    }
+}
+
+impl IdentityNotifications {
+    pub fn topic(&self, kind: NotificationType) -> Option<&String> {
+        match kind {
+            NotificationType::Bounce => self.topics.bounce.as_ref(),
+            NotificationType::Complaint => self.topics.complaint.as_ref(),
+            NotificationType::Delivery => self.topics.delivery.as_ref(),
+        }
+    }
+
+    pub fn headers(&self, kind: NotificationType) -> bool {
+        match kind {
+            NotificationType::Bounce => self.headers_in_bounce,
+            NotificationType::Complaint => self.headers_in_complaint,
+            NotificationType::Delivery => self.headers_in_delivery,
+        }
+    }
+}
+
+/// An SNS topic sesinfra owns, with its policy, encryption and subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnsTopic {
+    pub name: String,
+    /// `KmsMasterKeyId`; `None`: not encrypted.
+    pub kms_key_arn: Option<String>,
+    /// The topic's access policy.
+    pub policy: PolicyDocument,
+    /// Every subscription, confirmed or pending.
+    pub subscriptions: BTreeSet<Subscription>,
+    /// Observed only: those of `subscriptions` waiting for their owner's confirmation.
+    pub pending: BTreeSet<Subscription>,
+    /// Observed only: the ARN of each confirmed subscription (what `Unsubscribe` takes).
+    pub subscription_arns: BTreeMap<Subscription, String>,
+    pub tags: Tags,
+}
+
+impl SnsTopic {
+    /// The AWS services its policy lets publish (`ses.amazonaws.com`, ...).
+    pub fn publishing_services(&self) -> BTreeSet<String> {
+        let statements = self.policy.value()["Statement"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        statements
+            .iter()
+            .flat_map(|s| match &s["Principal"]["Service"] {
+                serde_json::Value::String(one) => vec![one.clone()],
+                serde_json::Value::Array(many) => many
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// A subscription as SNS identifies it within a topic. The protocol is SNS's word
+/// (`email`, `sqs`, ...): one added by hand may be of any protocol.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subscription {
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+impl std::fmt::Display for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.protocol, self.endpoint)
+    }
+}
+
+/// A CloudWatch alarm on an SES reputation metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub name: String,
+    pub description: String,
+    /// `AWS/SES` metric name, e.g. `Reputation.BounceRate`.
+    pub metric_name: String,
+    /// `Some(set)`: the `ses:configuration-set` dimension (that set's own rate).
+    pub configuration_set: Option<String>,
+    pub statistic: String,
+    pub period_seconds: u32,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    pub comparison: String,
+    pub treat_missing_data: String,
+    pub actions_enabled: bool,
+    /// SNS topic ARNs notified when the alarm fires.
+    pub alarm_actions: BTreeSet<String>,
+    /// SNS topic ARNs notified when it recovers.
+    pub ok_actions: BTreeSet<String>,
+    pub tags: Tags,
+}
+
+// Thresholds are finite fractions (validation refuses anything else), so equality is
+// reflexive.
+impl Eq for Alarm {}
+
 /// The region's SES account settings sesinfra manages (address `account`). A group
 /// that is `None` in the desired state is not managed; the observed state has both.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,7 +451,15 @@ pub mod arn {
         format!("arn:{partition}:s3:::{name}")
     }
 
-    /// The bucket name of an S3 bucket ARN.
+    pub fn sns_topic(partition: &str, region: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:sns:{region}:{account}:{name}")
+    }
+
+    pub fn alarm(partition: &str, region: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}")
+    }
+
+    /// An SES identity's ARN.
     pub fn identity(partition: &str, region: &str, account: &str, identity: &str) -> String {
         format!("arn:{partition}:ses:{region}:{account}:identity/{identity}")
     }

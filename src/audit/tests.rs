@@ -87,6 +87,9 @@ fn seed() -> Inventory {
             },
         )]),
         notification_topics: BTreeMap::new(),
+        notifications: BTreeMap::new(),
+        sns_topics: BTreeMap::new(),
+        alarms: Vec::new(),
         streams: BTreeMap::from([(
             STREAM_ARN.to_owned(),
             StreamRecord::Found(DeliveryStream {

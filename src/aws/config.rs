@@ -56,6 +56,8 @@ pub struct Clients {
     /// documented rate of one call per second (`limit.rs`, `ses_v1`).
     pub ses_v1: aws_sdk_ses::Client,
     pub firehose: aws_sdk_firehose::Client,
+    /// SNS: the topics sesinfra owns (`sns.rs`).
+    pub sns: aws_sdk_sns::Client,
     pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
@@ -144,6 +146,7 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         sesv2: client!(aws_sdk_sesv2, "ses"),
         ses_v1: client!(aws_sdk_ses, "ses_v1"),
         firehose: client!(aws_sdk_firehose, "firehose"),
+        sns: client!(aws_sdk_sns, "sns"),
         iam: client!(aws_sdk_iam, "iam"),
         kms: client!(aws_sdk_kms, "kms"),
         s3: aws_sdk_s3::Client::from_conf(s3_config),

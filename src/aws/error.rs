@@ -169,6 +169,7 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "NoSuchEntity"
         | "NoSuchBucket"
         | "NotFound"
+        | "ResourceNotFound"
         | "ResourceNotFoundException" => ErrorKind::NotFound,
         "AlreadyExistsException"
         | "EntityAlreadyExists"
@@ -196,6 +197,7 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
+        | "InvalidParameter"
         | "InvalidParameterException"
         | "InvalidRequest"
         | "InvalidBucketName"

@@ -34,3 +34,39 @@ pub async fn key_arn(clients: &Clients, key_id: &str) -> Result<Option<String>, 
         })?;
     Ok(Some(arn.to_owned()))
 }
+
+/// The key policy (`default`, the only one KMS has) of the key `key_id` names, or
+/// `None` when there is no such key. An alias is resolved first: `GetKeyPolicy` takes
+/// a key id or key ARN only.
+pub async fn key_policy(
+    clients: &Clients,
+    key_id: &str,
+) -> Result<Option<crate::policy::PolicyDocument>, AwsError> {
+    const OP: &str = "GetKeyPolicy";
+    let Some(arn) = key_arn(clients, key_id).await? else {
+        return Ok(None);
+    };
+    let out = match clients
+        .kms
+        .get_key_policy()
+        .key_id(&arn)
+        .policy_name("default")
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let err = AwsError::from_sdk(SERVICE, OP, e);
+            return if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let text = out.policy().unwrap_or("{}");
+    let value = serde_json::from_str(text).map_err(|e| {
+        AwsError::local(SERVICE, OP, format!("the policy of {arn} is not JSON: {e}"))
+    })?;
+    Ok(Some(crate::policy::PolicyDocument::new(value)))
+}

@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 /// Services sesinfra limits, by the name used in flags and messages, with the
 /// ceiling in calls per second.
-pub const DEFAULT_RATES: [(&str, f64); 9] = [
+pub const DEFAULT_RATES: [(&str, f64); 10] = [
     // Documented: 5 control-plane calls per second per account (hard limit).
     ("firehose", 5.0),
     // SES v2 publishes no rate; SES v1 documents 1/s for configuration-set calls.
@@ -43,8 +43,11 @@ pub const DEFAULT_RATES: [(&str, f64); 9] = [
     ("sts", 10.0),
     ("kms", 50.0),
     ("tagging", 5.0),
-    // Documented: GetMetricData 50 transactions per second.
-    ("cloudwatch", 50.0),
+    // Documented: GetMetricData 50 transactions per second, but PutMetricAlarm 3 and
+    // DescribeAlarms 9: the alarms' writes set the ceiling (`status` makes one call).
+    ("cloudwatch", 3.0),
+    // Documented per API: 10 per second for the tag calls, more for the others.
+    ("sns", 10.0),
 ];
 
 /// The lowest rate adaptation goes down to: one call every two seconds.

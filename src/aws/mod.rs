@@ -14,6 +14,7 @@ pub mod retry;
 pub mod s3;
 pub mod ses_v1;
 pub mod sesv2;
+pub mod sns;
 pub mod sts;
 pub mod tagging;
 pub mod wait;

@@ -7,10 +7,10 @@
 //!
 //! - The Resource Groups Tagging API (`tag:GetResources`) answers, in one paginated
 //!   call across services, exactly the resources carrying `sesinfra:stack = <stack>`,
-//!   filtered to SES configuration sets, SES identities and Firehose delivery streams
-//!   (resource types `ses:configuration-set`, `ses:identity`,
-//!   `firehose:deliverystream`: the service and resource type as written in the ARN,
-//!   as the API reference defines them).
+//!   filtered to SES configuration sets, SES identities, Firehose delivery streams, SNS
+//!   topics and CloudWatch alarms (resource types `ses:configuration-set`,
+//!   `ses:identity`, `firehose:deliverystream`, `sns`, `cloudwatch:alarm`: the service
+//!   and resource type as written in the ARN, as the API reference defines them).
 //! - IAM roles are global and not covered by that regional API; sesinfra puts the
 //!   roles it generates under the IAM path `/sesinfra/<stack>/`, and `ListRoles` with
 //!   that `PathPrefix` returns only them (`iam::read_roles`, which reads them too).
@@ -30,6 +30,10 @@ const SERVICE: &str = "tagging";
 pub const CONFIGURATION_SET_TYPE: &str = "ses:configuration-set";
 pub const IDENTITY_TYPE: &str = "ses:identity";
 pub const DELIVERY_STREAM_TYPE: &str = "firehose:deliverystream";
+/// SNS topic ARNs have no resource type (`arn:aws:sns:REGION:ACCOUNT:NAME`): the
+/// service alone selects them.
+pub const SNS_TOPIC_TYPE: &str = "sns";
+pub const ALARM_TYPE: &str = "cloudwatch:alarm";
 
 /// The API's maximum page size.
 const PAGE_SIZE: i32 = 100;
@@ -42,6 +46,10 @@ pub struct Discovery {
     /// SES identities (domains and addresses) tagged with the stack.
     pub identities: Vec<String>,
     pub streams: Vec<String>,
+    /// SNS topic names.
+    pub sns_topics: Vec<String>,
+    /// CloudWatch alarm names.
+    pub alarms: Vec<String>,
 }
 
 /// Everything of `stack` in the clients' region that carries its tag.
@@ -58,6 +66,8 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
             .resource_type_filters(CONFIGURATION_SET_TYPE)
             .resource_type_filters(IDENTITY_TYPE)
             .resource_type_filters(DELIVERY_STREAM_TYPE)
+            .resource_type_filters(SNS_TOPIC_TYPE)
+            .resource_type_filters(ALARM_TYPE)
             .resources_per_page(PAGE_SIZE)
             .set_pagination_token(token.take())
             .send()
@@ -71,6 +81,8 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
                 Some(Kind::ConfigurationSet(name)) => found.configuration_sets.push(name),
                 Some(Kind::Identity(name)) => found.identities.push(name),
                 Some(Kind::Stream(name)) => found.streams.push(name),
+                Some(Kind::Topic(name)) => found.sns_topics.push(name),
+                Some(Kind::Alarm(name)) => found.alarms.push(name),
                 None => {
                     return Err(AwsError::local(
                         SERVICE,
@@ -91,6 +103,8 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
         &mut found.configuration_sets,
         &mut found.identities,
         &mut found.streams,
+        &mut found.sns_topics,
+        &mut found.alarms,
     ] {
         list.sort();
         list.dedup();
@@ -205,6 +219,8 @@ enum Kind {
     ConfigurationSet(String),
     Identity(String),
     Stream(String),
+    Topic(String),
+    Alarm(String),
 }
 
 /// The kind and name of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/NAME`.
@@ -218,6 +234,15 @@ fn classify(resource_arn: &str) -> Option<Kind> {
         parts.next()?,
         parts.next()?,
     );
+    // An alarm's ARN ends with `alarm:NAME`, and the name may hold any character.
+    if let ("cloudwatch", Some(name)) = (service, resource.strip_prefix("alarm:")) {
+        return (!name.is_empty()).then(|| Kind::Alarm(name.to_owned()));
+    }
+    if service == "sns" {
+        // A topic's ARN ends with its name; a subscription's adds `:ID` after it.
+        return (!resource.is_empty() && !resource.contains(':'))
+            .then(|| Kind::Topic(resource.to_owned()));
+    }
     let (kind, name) = resource.split_once('/')?;
     if name.is_empty() {
         return None;
@@ -255,5 +280,17 @@ mod tests {
             None
         );
         assert_eq!(classify("not an arn"), None);
+        assert_eq!(
+            classify("arn:aws:sns:eu-west-1:1:mail-alerts"),
+            Some(Kind::Topic("mail-alerts".into()))
+        );
+        assert_eq!(
+            classify("arn:aws:sns:eu-west-1:1:mail-alerts:1234-5678"),
+            None
+        );
+        assert_eq!(
+            classify("arn:aws:cloudwatch:eu-west-1:1:alarm:mail-ses-bounce-rate"),
+            Some(Kind::Alarm("mail-ses-bounce-rate".into()))
+        );
     }
 }

@@ -14,8 +14,9 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
-    AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, STACK_TAG, StreamFailure, Tags, Target, arn,
+    AccountSettings, Alarm, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
+    IdentityAttributes, IdentityNotifications, NotificationType, Role, STACK_TAG, SnsTopic,
+    StreamFailure, Tags, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -48,6 +49,18 @@ pub enum Work {
     PutIdentity(String, IdentityAttributes, IdentityAttributes),
     /// The account settings, current and desired (only managed groups are written).
     UpdateAccount(AccountSettings, AccountSettings),
+    CreateTopic(SnsTopic),
+    /// The topic's ARN, current and desired.
+    UpdateTopic(String, SnsTopic, SnsTopic),
+    /// SNS cannot rename a topic: delete the old one (by ARN), create the new one.
+    ReplaceTopic(String, SnsTopic),
+    DeleteTopic(String),
+    /// An identity's notification settings, current and desired.
+    PutNotifications(IdentityNotifications, IdentityNotifications),
+    CreateAlarm(Alarm),
+    /// The alarm's ARN, current and desired.
+    UpdateAlarm(String, Alarm, Alarm),
+    DeleteAlarm(String),
     /// No call: a join point that waits for a group of steps, so a group that must
     /// follow another depends on it once instead of on each of its steps (the plan's
     /// edges stay linear in its size). Not reported.
@@ -148,6 +161,23 @@ impl StepRunner<Work> for AwsRunner {
             Work::UpdateAccount(have, want) => {
                 aws::sesv2::update_account_settings(c, have, want).await
             }
+            Work::CreateTopic(t) => aws::sns::create_topic(c, t).await.map(|_| ()),
+            Work::UpdateTopic(topic_arn, have, want) => {
+                aws::sns::update_topic(c, topic_arn, have, want).await
+            }
+            Work::ReplaceTopic(old, want) => {
+                aws::sns::delete_topic(c, old).await?;
+                aws::sns::create_topic(c, want).await.map(|_| ())
+            }
+            Work::DeleteTopic(topic_arn) => aws::sns::delete_topic(c, topic_arn).await,
+            Work::PutNotifications(have, want) => {
+                aws::ses_v1::put_notifications(c, have, want).await
+            }
+            Work::CreateAlarm(a) => aws::cloudwatch::put_alarm(c, a, true).await,
+            Work::UpdateAlarm(alarm_arn, have, want) => {
+                aws::cloudwatch::update_alarm(c, alarm_arn, have, want).await
+            }
+            Work::DeleteAlarm(name) => aws::cloudwatch::delete_alarm(c, name).await,
             Work::Barrier => Ok(()),
         }
     }
@@ -209,10 +239,10 @@ async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsEr
 /// Order of deletes: what references others goes first.
 fn delete_rank(kind: ResourceKind) -> u8 {
     match kind {
-        ResourceKind::EventDestination => 0,
-        ResourceKind::Identity => 1,
+        ResourceKind::EventDestination | ResourceKind::Alarm => 0,
+        ResourceKind::Identity | ResourceKind::IdentityNotifications => 1,
         ResourceKind::ConfigurationSet => 2,
-        ResourceKind::FirehoseStream => 3,
+        ResourceKind::FirehoseStream | ResourceKind::SnsTopic => 3,
         ResourceKind::IamRole => 4,
         ResourceKind::Bucket | ResourceKind::Account => 5,
     }
@@ -348,7 +378,56 @@ fn work_for(
         (Address::Account, Action::Create | Action::Replace | Action::Delete) => {
             return Err(unsupported());
         }
+        (Address::SnsTopic(key), Action::Create) => {
+            Work::CreateTopic(state(&desired.sns_topics, key, change, Want)?.clone())
+        }
+        (Address::SnsTopic(key), Action::Update) => {
+            let have = state(&observed.sns_topics, key, change, Have)?;
+            Work::UpdateTopic(
+                topic_arn(env, &have.name),
+                have.clone(),
+                state(&desired.sns_topics, key, change, Want)?.clone(),
+            )
+        }
+        (Address::SnsTopic(key), Action::Replace) => Work::ReplaceTopic(
+            topic_arn(env, &state(&observed.sns_topics, key, change, Have)?.name),
+            state(&desired.sns_topics, key, change, Want)?.clone(),
+        ),
+        (Address::SnsTopic(key), Action::Delete) => Work::DeleteTopic(topic_arn(
+            env,
+            &state(&observed.sns_topics, key, change, Have)?.name,
+        )),
+        // SES v1 answers for every identity it knows; one it left out has AWS's defaults.
+        (Address::IdentityNotifications(key), Action::Create | Action::Update) => {
+            Work::PutNotifications(
+                observed
+                    .identity_notifications
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| IdentityNotifications::aws_defaults(key)),
+                state(&desired.identity_notifications, key, change, Want)?.clone(),
+            )
+        }
+        // Settings of an identity, never removed with it (they go back to defaults).
+        (Address::IdentityNotifications(_), Action::Replace | Action::Delete) => {
+            return Err(unsupported());
+        }
+        (Address::Alarm(key), Action::Create) => {
+            Work::CreateAlarm(state(&desired.alarms, key, change, Want)?.clone())
+        }
+        (Address::Alarm(key), Action::Update) => Work::UpdateAlarm(
+            arn::alarm(&env.partition, &env.region, &env.account_id, key),
+            state(&observed.alarms, key, change, Have)?.clone(),
+            state(&desired.alarms, key, change, Want)?.clone(),
+        ),
+        // Every field of an alarm but its name can be changed in place.
+        (Address::Alarm(_), Action::Replace) => return Err(unsupported()),
+        (Address::Alarm(key), Action::Delete) => Work::DeleteAlarm(key.clone()),
     })
+}
+
+fn topic_arn(env: &Environment, name: &str) -> String {
+    arn::sns_topic(&env.partition, &env.region, &env.account_id, name)
 }
 
 /// The steps for `plan`, with dependencies. `desired` and `observed` are the states
@@ -395,6 +474,16 @@ pub fn steps(
         .iter()
         .map(|(l, b)| (b.name.as_str(), l.as_str()))
         .collect();
+    let topic_by_arn: BTreeMap<String, String> = desired
+        .sns_topics
+        .iter()
+        .map(|(logical, t)| (topic_arn(env, &t.name), logical.clone()))
+        .collect();
+    let topics = |arns: &mut dyn Iterator<Item = &String>| -> Vec<Address> {
+        arns.filter_map(|a| topic_by_arn.get(a))
+            .map(|l| Address::SnsTopic(l.clone()))
+            .collect()
+    };
     let role_address =
         |role_arn: &str| Address::IamRole(role_arn.rsplit('/').next().unwrap_or("").to_owned());
     for step in steps.iter_mut() {
@@ -420,7 +509,18 @@ pub fn steps(
                         n.push(Address::FirehoseStream(logical.clone()));
                     }
                 }
+                if let Target::Sns { topic_arn } = &d.target {
+                    n.extend(topics(&mut std::iter::once(topic_arn)));
+                }
                 n
+            }
+            Work::PutNotifications(_, want) => topics(
+                &mut NotificationType::ALL
+                    .into_iter()
+                    .filter_map(|k| want.topic(k)),
+            ),
+            Work::CreateAlarm(a) | Work::UpdateAlarm(_, _, a) => {
+                topics(&mut a.alarm_actions.iter().chain(&a.ok_actions))
             }
             Work::PutIdentity(_, _, want) => want
                 .default_configuration_set
@@ -432,6 +532,7 @@ pub fn steps(
         step.after = needs.iter().filter_map(|a| index.get(a).copied()).collect();
     }
     order_for_coverage(&mut steps);
+    order_notifications(&mut steps, desired);
 
     // Deletes: after every create and update, and after deletes of lower rank. Each
     // group waits for a barrier step that joins the group before it: O(steps) edges,
@@ -509,6 +610,61 @@ fn order_for_coverage(steps: &mut [Step<Work>]) {
                     edges.push((i, d));
                 }
             }
+        }
+    }
+    for (before, after) in edges {
+        if !steps[after].after.contains(&before) {
+            steps[after].after.push(before);
+        }
+    }
+}
+
+/// Notification topics are one of the ways an identity receives bounces and
+/// complaints (with forwarding and event destinations), so they change in the order
+/// that keeps both covered: a change that sets topics comes before the identity's own
+/// update (which may turn forwarding off), and one that clears a bounce or complaint
+/// topic after it (forwarding back on first) and after the destinations of the
+/// identity's default set are written. SES v1 itself refuses to turn forwarding off
+/// while topics do not cover both.
+fn order_notifications(steps: &mut [Step<Work>], desired: &Desired) {
+    let mut identity_step: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut destination_steps: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        match &step.work {
+            Work::PutIdentity(_, _, want) => {
+                identity_step.insert(want.identity.as_str(), i);
+            }
+            Work::CreateDestination(d) | Work::UpdateDestination(_, d) => destination_steps
+                .entry(d.configuration_set.as_str())
+                .or_default()
+                .push(i),
+            _ => {}
+        }
+    }
+    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
+    for (n, step) in steps.iter().enumerate() {
+        let Work::PutNotifications(have, want) = &step.work else {
+            continue;
+        };
+        let clears = [NotificationType::Bounce, NotificationType::Complaint]
+            .into_iter()
+            .any(|k| have.topic(k).is_some() && want.topic(k).is_none());
+        let identity = identity_step.get(want.identity.as_str()).copied();
+        if clears {
+            edges.extend(identity.map(|i| (i, n)));
+            let set = desired
+                .identities
+                .get(&want.identity)
+                .and_then(|i| i.default_configuration_set.as_deref());
+            for &d in set
+                .and_then(|s| destination_steps.get(s))
+                .into_iter()
+                .flatten()
+            {
+                edges.push((d, n));
+            }
+        } else {
+            edges.extend(identity.map(|i| (n, i)));
         }
     }
     for (before, after) in edges {
@@ -724,6 +880,118 @@ mod tests {
             "update identity.example.com",
             "update event_destination.Main.alerts"
         ));
+    }
+
+    fn with_notifications(mut d: Desired, bounce: Option<&str>) -> Desired {
+        let mut n = IdentityNotifications::aws_defaults("example.com");
+        n.in_spec = true;
+        n.topics.bounce = bounce.map(str::to_owned);
+        n.topics.complaint = bounce.map(str::to_owned);
+        d.identity_notifications.insert("example.com".into(), n);
+        d
+    }
+
+    #[test]
+    fn topics_are_set_before_forwarding_goes_off_and_cleared_after_it_comes_back() {
+        let topic = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let observed = with_notifications(state(None, identity(true, None)), None);
+        let desired = with_notifications(state(None, identity(false, None)), Some(topic));
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "update identity_notifications.example.com",
+            "update identity.example.com"
+        ));
+        let steps = steps_for(&observed, &desired);
+        assert!(precedes(
+            &steps,
+            "update identity.example.com",
+            "update identity_notifications.example.com"
+        ));
+    }
+
+    #[test]
+    fn a_topic_cleared_for_a_destination_waits_for_the_destination() {
+        let topic = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let observed = with_notifications(state(None, identity(false, Some("Main"))), Some(topic));
+        let desired = with_notifications(
+            state(Some(destination(BOUNCES)), identity(false, Some("Main"))),
+            None,
+        );
+        let steps = steps_for(&desired, &observed);
+        assert!(precedes(
+            &steps,
+            "create event_destination.Main.alerts",
+            "update identity_notifications.example.com"
+        ));
+    }
+
+    #[test]
+    fn what_publishes_to_a_managed_topic_waits_for_it_and_its_delete_comes_last() {
+        let topic_arn = "arn:aws:sns:eu-west-1:111122223333:alerts";
+        let topic = SnsTopic {
+            name: "alerts".into(),
+            kms_key_arn: None,
+            policy: crate::policy::PolicyDocument::new(serde_json::json!({"Statement": []})),
+            subscriptions: BTreeSet::new(),
+            pending: BTreeSet::new(),
+            subscription_arns: BTreeMap::new(),
+            tags: crate::resources::Tags::new(),
+        };
+        let alarm = Alarm {
+            name: "s-ses-bounce-rate".into(),
+            description: String::new(),
+            metric_name: "Reputation.BounceRate".into(),
+            configuration_set: None,
+            statistic: "Average".into(),
+            period_seconds: 3600,
+            evaluation_periods: 1,
+            threshold: 0.04,
+            comparison: "GreaterThanOrEqualToThreshold".into(),
+            treat_missing_data: "notBreaching".into(),
+            actions_enabled: true,
+            alarm_actions: BTreeSet::from([topic_arn.to_owned()]),
+            ok_actions: BTreeSet::new(),
+            tags: crate::resources::Tags::new(),
+        };
+        let mut desired = with_notifications(
+            state(Some(destination(BOUNCES)), identity(false, Some("Main"))),
+            Some(topic_arn),
+        );
+        desired.sns_topics.insert("alerts".into(), topic);
+        desired.alarms.insert(alarm.name.clone(), alarm);
+        let empty = Desired::default();
+        let mut observed = empty.clone();
+        observed.identities = desired.identities.clone();
+        observed.identity_notifications.insert(
+            "example.com".into(),
+            IdentityNotifications::aws_defaults("example.com"),
+        );
+        let steps = steps_for(&desired, &observed);
+        for user in [
+            "create event_destination.Main.alerts",
+            "create alarm.s-ses-bounce-rate",
+            "update identity_notifications.example.com",
+        ] {
+            assert!(precedes(&steps, "create sns_topic.alerts", user), "{user}");
+        }
+        // Removing everything: the topic goes after the alarm and the destination.
+        let mut gone = Desired {
+            identities: desired.identities.clone(),
+            ..Desired::default()
+        };
+        gone.identity_notifications.insert(
+            "example.com".into(),
+            IdentityNotifications::aws_defaults("example.com"),
+        );
+        let steps = steps_for(&gone, &desired);
+        for user in [
+            "delete event_destination.Main.alerts",
+            "delete alarm.s-ses-bounce-rate",
+            "update identity_notifications.example.com",
+        ] {
+            assert!(precedes(&steps, user, "delete sns_topic.alerts"), "{user}");
+        }
     }
 
     /// `n` configuration sets named `{prefix}{i}`, each with one SNS destination.

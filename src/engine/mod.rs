@@ -19,7 +19,7 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::desired::{self, Desired, Environment};
 use crate::model::Model;
 use crate::plan::{self, Action, Address, Change, Plan, PlanDiagnostic, Reason};
-use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes};
+use crate::resources::{ACCOUNT_OWNER_TAG, IdentityAttributes, IdentityNotifications};
 use crate::spec::LoadError;
 use crate::validate::{self, Inputs};
 
@@ -263,13 +263,16 @@ pub async fn prepare(
 ) -> Result<Prepared, EngineError> {
     let model = &resolve_kms_aliases(&session.clients, model).await?;
     let mut full = desired::derive(model, &session.env);
-    let observed = observe::observe(&session.clients, &model.stack, &full).await?;
+    let observed = observe::observe(&session.clients, &session.env, &model.stack, &full).await?;
     // Identities the stack managed (their tag says so) that left the spec get AWS's
     // defaults back: identities are never deleted, only reset.
     for name in observed.state.identities.keys() {
         full.identities
             .entry(name.clone())
             .or_insert_with(|| IdentityAttributes::aws_defaults(name));
+        full.identity_notifications
+            .entry(name.clone())
+            .or_insert_with(|| IdentityNotifications::aws_defaults(name));
     }
     let desired = if destroy {
         destroyed(&full, &observed.state)
@@ -302,11 +305,61 @@ pub async fn prepare(
     if desired.account.is_none() && marked {
         plan.diagnostics.push(PlanDiagnostic::account_released());
     }
+    if !destroy {
+        plan.diagnostics
+            .extend(topic_key_checks(&session.clients, &desired).await);
+    }
     Ok(Prepared {
         desired,
         observed,
         plan,
     })
+}
+
+/// For each encrypted topic: whether its KMS key lets every service that publishes to
+/// it (the service principals of its policy: SES, CloudWatch) use the key. SNS needs
+/// `kms:GenerateDataKey*` and `kms:Decrypt` on the publisher's behalf; without them
+/// the publisher's messages are refused. A warning, not a refusal: the key is not the
+/// stack's, and its owner may be changing it.
+async fn topic_key_checks(clients: &Clients, desired: &Desired) -> Vec<PlanDiagnostic> {
+    const NEEDED: [&str; 2] = ["kms:GenerateDataKey", "kms:Decrypt"];
+    let mut found = Vec::new();
+    for (logical, topic) in &desired.sns_topics {
+        let Some(key) = &topic.kms_key_arn else {
+            continue;
+        };
+        let policy = match aws::kms::key_policy(clients, key).await {
+            Ok(Some(policy)) => policy,
+            Ok(None) => {
+                found.push(PlanDiagnostic::topic_key_unchecked(
+                    logical,
+                    key,
+                    "KMS knows no such key",
+                ));
+                continue;
+            }
+            Err(e) => {
+                found.push(PlanDiagnostic::topic_key_unchecked(
+                    logical,
+                    key,
+                    &e.to_string(),
+                ));
+                continue;
+            }
+        };
+        for service in topic.publishing_services() {
+            let missing: Vec<&str> = NEEDED
+                .into_iter()
+                .filter(|action| !policy.grants_service(&service, action))
+                .collect();
+            if !missing.is_empty() {
+                found.push(PlanDiagnostic::topic_key_denies(
+                    logical, key, &service, &missing,
+                ));
+            }
+        }
+    }
+    found
 }
 
 /// What a destroyed stack leaves: the identities it manages, back to AWS's defaults
@@ -321,6 +374,8 @@ fn destroyed(full: &Desired, observed: &Desired) -> Desired {
     {
         d.identities
             .insert(name.clone(), IdentityAttributes::aws_defaults(name));
+        d.identity_notifications
+            .insert(name.clone(), IdentityNotifications::aws_defaults(name));
     }
     d.buckets = full.buckets.clone();
     d

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::aws::{self, AwsError, Clients};
-use crate::desired::Desired;
+use crate::desired::{Desired, Environment};
 use crate::plan::Address;
 use crate::resources::{ACCOUNT_OWNER_TAG, LOGICAL_TAG, STACK_TAG, Tags};
 
@@ -28,6 +28,7 @@ const SES_READS: usize = 8;
 const FIREHOSE_READS: usize = 2;
 const IAM_READS: usize = 4;
 const S3_READS: usize = 4;
+const SNS_READS: usize = 4;
 
 /// Reads in flight for a service with rate ceiling `rate` (calls per second).
 fn reads_in_flight(rate: f64, floor: usize) -> usize {
@@ -61,6 +62,8 @@ struct Limits {
     firehose: Arc<Semaphore>,
     iam: Arc<Semaphore>,
     s3: Arc<Semaphore>,
+    sns: Arc<Semaphore>,
+    cloudwatch: Arc<Semaphore>,
 }
 
 /// A read in flight.
@@ -78,10 +81,15 @@ enum Read {
     Account(crate::resources::AccountSettings),
     /// A set another stack's account marker is on (name, its tags).
     AccountMarker(String, Option<crate::resources::ConfigurationSet>),
+    Topic(String, Option<crate::resources::SnsTopic>),
+    /// The alarms the spec names and those the stack's tag marks, as found.
+    Alarms(Vec<crate::resources::Alarm>),
+    Notifications(std::collections::BTreeMap<String, crate::resources::IdentityNotifications>),
 }
 
 pub async fn observe(
     clients: &Clients,
+    env: &Environment,
     stack: &str,
     desired: &Desired,
 ) -> Result<Observed, AwsError> {
@@ -102,6 +110,14 @@ pub async fn observe(
             clients.rates.get("s3"),
             S3_READS,
         ))),
+        sns: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("sns"),
+            SNS_READS,
+        ))),
+        cloudwatch: Arc::new(Semaphore::new(1)),
+    };
+    let topic_arn = |name: &str| {
+        crate::resources::arn::sns_topic(&env.partition, &env.region, &env.account_id, name)
     };
     let mut reads: JoinSet<Result<Read, AwsError>> = JoinSet::new();
     let spawn =
@@ -173,6 +189,15 @@ pub async fn observe(
                 let attrs = aws::sesv2::get_identity_attributes(&c, &name).await?;
                 Ok(Read::Identity(name, attrs))
             }),
+        );
+    }
+
+    for (logical, topic) in &desired.sns_topics {
+        let (c, logical, arn) = (clients.clone(), logical.clone(), topic_arn(&topic.name));
+        spawn(
+            &mut reads,
+            &limits.sns,
+            Box::pin(async move { Ok(Read::Topic(logical, aws::sns::get_topic(&c, &arn).await?)) }),
         );
     }
 
@@ -250,12 +275,56 @@ pub async fn observe(
             })
         },
     );
+    // Alarms the spec names and the stack's others, 100 names per call.
+    let alarm_names: Vec<String> = desired
+        .alarms
+        .keys()
+        .cloned()
+        .chain(discovery.alarms)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if !alarm_names.is_empty() {
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.cloudwatch,
+            Box::pin(async move {
+                Ok(Read::Alarms(
+                    aws::cloudwatch::read_alarms(&c, &alarm_names).await?,
+                ))
+            }),
+        );
+    }
+    let topic_names: BTreeSet<&str> = desired
+        .sns_topics
+        .values()
+        .map(|t| t.name.as_str())
+        .collect();
+    for name in discovery
+        .sns_topics
+        .into_iter()
+        .filter(|n| !topic_names.contains(n.as_str()))
+    {
+        let (c, arn) = (clients.clone(), topic_arn(&name));
+        spawn(
+            &mut reads,
+            &limits.sns,
+            Box::pin(async move {
+                Ok(Read::Topic(
+                    format!("\u{0}{name}"),
+                    aws::sns::get_topic(&c, &arn).await?,
+                ))
+            }),
+        );
+    }
 
     let mut observed = Observed::default();
     let owned = |tags: &Tags| tags.get(STACK_TAG).map(String::as_str) == Some(stack);
     let mut first_error = None;
     let mut owned_sets = Vec::new();
     let mut orphan_streams = Vec::new();
+    let mut orphan_topics = Vec::new();
     // Keys starting with NUL are candidates found by listing, not desired resources.
     let candidate = |key: &str| key.strip_prefix('\u{0}').map(str::to_owned);
     while let Some(joined) = reads.join_next().await {
@@ -356,6 +425,33 @@ pub async fn observe(
                 }
             },
             Read::Account(settings) => observed.state.account = Some(settings),
+            Read::Topic(key, Some(topic)) => match candidate(&key) {
+                Some(name) if owned(&topic.tags) => orphan_topics.push((name, topic)),
+                Some(_) => {}
+                None => {
+                    if !owned(&topic.tags) {
+                        observed
+                            .clashes
+                            .push(clash(Address::SnsTopic(key.clone()), &topic.tags));
+                    }
+                    observed.state.sns_topics.insert(key, topic);
+                }
+            },
+            Read::Alarms(alarms) => {
+                for alarm in alarms {
+                    if desired.alarms.contains_key(&alarm.name) {
+                        if !owned(&alarm.tags) {
+                            observed
+                                .clashes
+                                .push(clash(Address::Alarm(alarm.name.clone()), &alarm.tags));
+                        }
+                    } else if !owned(&alarm.tags) {
+                        // The Tagging API is only a hint: the tag must be on the alarm.
+                        continue;
+                    }
+                    observed.state.alarms.insert(alarm.name.clone(), alarm);
+                }
+            }
             // The Tagging API is only a hint: the marker must be on the set itself.
             Read::AccountMarker(set, Some(found)) => {
                 if let Some(owner) = found.tags.get(ACCOUNT_OWNER_TAG).filter(|o| *o != stack)
@@ -389,6 +485,36 @@ pub async fn observe(
         };
         observed.state.streams.entry(key).or_insert(stream);
     }
+    // Topics too: by logical name unless a topic the spec has holds it.
+    for (name, topic) in orphan_topics {
+        let logical = topic
+            .tags
+            .get(LOGICAL_TAG)
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        let key = if observed.state.sns_topics.contains_key(&logical) {
+            name
+        } else {
+            logical
+        };
+        observed.state.sns_topics.entry(key).or_insert(topic);
+    }
+
+    // Notification settings of every identity that exists (those the spec names and
+    // those it dropped), 100 per call.
+    let identities: Vec<String> = observed.state.identities.keys().cloned().collect();
+    if !identities.is_empty() {
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.ses,
+            Box::pin(async move {
+                Ok(Read::Notifications(
+                    aws::ses_v1::notification_settings(&c, &identities).await?,
+                ))
+            }),
+        );
+    }
 
     // Event destinations: one list per configuration set that exists.
     for set in owned_sets {
@@ -411,6 +537,9 @@ pub async fn observe(
                         .event_destinations
                         .insert((set.clone(), d.name.clone()), d);
                 }
+            }
+            Ok(Ok(Read::Notifications(found))) => {
+                observed.state.identity_notifications.extend(found);
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {

@@ -21,9 +21,10 @@ pub mod yaml;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::inventory::{BucketRecord, Inventory, StreamRecord};
+use crate::model::ReputationMetric;
 use crate::resources::{
-    Bucket, BucketEncryption, ConfigurationSet, EventDestination, EventType, LOGICAL_TAG,
-    STACK_TAG, Signing, Tags, Target, arn, is_aws_tag,
+    Bucket, BucketEncryption, ConfigurationSet, EventDestination, EventType, IdentityNotifications,
+    LOGICAL_TAG, NotificationType, STACK_TAG, Signing, Tags, Target, arn, is_aws_tag,
 };
 use crate::spec::limits;
 use yaml::{MapBuilder, Node, bool, number, string};
@@ -110,6 +111,31 @@ pub fn export(inv: &Inventory, stack: &str, scoped: bool) -> Exported {
             stream_logical.insert(*arn, unique(&logical(&wanted), &mut taken));
         }
     }
+
+    // The stack's SNS topics (export with --stack): topic ARN -> logical name.
+    let mut topic_taken = BTreeSet::new();
+    let topic_logical: BTreeMap<String, String> = inv
+        .sns_topics
+        .iter()
+        .map(|(name, t)| {
+            let wanted = match t.tags.get(LOGICAL_TAG) {
+                Some(l) => l.clone(),
+                None => name
+                    .strip_prefix(&format!("{stack}-"))
+                    .unwrap_or(name)
+                    .to_owned(),
+            };
+            (
+                arn::sns_topic(
+                    &inv.env.partition,
+                    &inv.env.region,
+                    &inv.env.account_id,
+                    name,
+                ),
+                unique(&logical(&wanted), &mut topic_taken),
+            )
+        })
+        .collect();
 
     // Buckets of those streams.
     let mut bucket_taken = BTreeSet::new();
@@ -206,7 +232,17 @@ pub fn export(inv: &Inventory, stack: &str, scoped: bool) -> Exported {
         let destinations = &inv.configuration_sets[*name].destinations;
         set_nodes.put(
             name,
-            set_node(set, destinations, &stack_tags, &stream_logical, stack, &p),
+            set_node(
+                set,
+                destinations,
+                &stack_tags,
+                &Refs {
+                    streams: &stream_logical,
+                    topics: &topic_logical,
+                },
+                stack,
+                &p,
+            ),
         );
     }
 
@@ -234,8 +270,59 @@ pub fn export(inv: &Inventory, stack: &str, scoped: bool) -> Exported {
             m.put("default_configuration_set", string(set));
         }
         m.put("feedback_forwarding", bool(identity.feedback_forwarding));
+        if let Some(n) = inv.notifications.get(name)
+            && let Some(node) = notifications_node(n, &topic_logical, &p)
+        {
+            m.put("notifications", node);
+        }
         identities.put(name, m.build());
     }
+
+    // The stack's topics and alarms (only an export with --stack finds them).
+    let mut topics = MapBuilder::new();
+    for (name, t) in &inv.sns_topics {
+        let topic_arn = arn::sns_topic(
+            &inv.env.partition,
+            &inv.env.region,
+            &inv.env.account_id,
+            name,
+        );
+        let Some(l) = topic_logical.get(&topic_arn) else {
+            continue;
+        };
+        let mut m = MapBuilder::new();
+        if *name != limits::default_topic_name(stack, l) {
+            m.put("name", string(&p.name(name)));
+        }
+        if let Some(key) = &t.kms_key_arn {
+            m.put("kms_key_arn", string(&p.arn(key)));
+        }
+        let subscriptions: Vec<Node> = t
+            .subscriptions
+            .iter()
+            .filter(|sub| {
+                let known = ["email", "sqs", "lambda", "https"].contains(&sub.protocol.as_str());
+                if !known {
+                    warnings.push(format!(
+                        "topic {name}'s {} subscription {} is left out: the spec cannot hold that protocol; apply removes it",
+                        sub.protocol, sub.endpoint
+                    ));
+                }
+                known
+            })
+            .map(|sub| {
+                let mut x = MapBuilder::new();
+                x.put("protocol", string(&sub.protocol))
+                    .put("endpoint", string(&p.text(&sub.endpoint)));
+                x.build()
+            })
+            .collect();
+        if !subscriptions.is_empty() {
+            m.put("subscriptions", Node::List(subscriptions));
+        }
+        topics.put(l, m.build());
+    }
+    let alarms = alarms_node(inv, stack, &topic_logical, &p);
 
     let mut header = vec![
         format!(
@@ -279,6 +366,12 @@ pub fn export(inv: &Inventory, stack: &str, scoped: bool) -> Exported {
     }
     if !identities.is_empty() {
         root.put("identities", identities.build());
+    }
+    if !topics.is_empty() {
+        root.put("sns_topics", topics.build());
+    }
+    if let Some(alarms) = alarms {
+        root.put("alarms", alarms);
     }
     Exported {
         yaml: yaml::render(&root.build()),
@@ -375,11 +468,86 @@ fn encryption_node(e: &BucketEncryption, p: &Portable) -> Node {
     }
 }
 
+/// What exported resources are referred to by: stream and topic ARN -> logical name.
+struct Refs<'a> {
+    streams: &'a BTreeMap<&'a String, String>,
+    topics: &'a BTreeMap<String, String>,
+}
+
+/// `{topic: LOGICAL}` for a topic of the export, else `{topic_arn: ARN}`.
+fn topic_entry(
+    m: &mut MapBuilder,
+    topic_arn: &str,
+    topics: &BTreeMap<String, String>,
+    p: &Portable,
+) {
+    match topics.get(topic_arn) {
+        Some(l) => m.put("topic", string(l)),
+        None => m.put("topic_arn", string(&p.arn(topic_arn))),
+    };
+}
+
+/// An identity's `notifications:`, or `None` when it has no topic (AWS's default).
+fn notifications_node(
+    n: &IdentityNotifications,
+    topics: &BTreeMap<String, String>,
+    p: &Portable,
+) -> Option<Node> {
+    let mut m = MapBuilder::new();
+    for kind in NotificationType::ALL {
+        let Some(topic_arn) = n.topic(kind) else {
+            continue;
+        };
+        let mut t = MapBuilder::new();
+        topic_entry(&mut t, topic_arn, topics, p);
+        if n.headers(kind) {
+            t.put("include_headers", bool(true));
+        }
+        m.put(kind.key(), t.build());
+    }
+    (!m.is_empty()).then(|| m.build())
+}
+
+/// `alarms:` from the stack's alarms named as sesinfra names them; others are left out.
+fn alarms_node(
+    inv: &Inventory,
+    stack: &str,
+    topics: &BTreeMap<String, String>,
+    p: &Portable,
+) -> Option<Node> {
+    let mut m = MapBuilder::new();
+    for metric in [
+        ReputationMetric::BounceRate,
+        ReputationMetric::ComplaintRate,
+    ] {
+        let name = crate::desired::alarm_name(stack, metric, None);
+        let Some(alarm) = inv.alarms.iter().find(|a| a.name == name) else {
+            continue;
+        };
+        let Some(topic_arn) = alarm.alarm_actions.iter().next() else {
+            continue;
+        };
+        let mut a = MapBuilder::new();
+        a.put("threshold", number(alarm.threshold));
+        topic_entry(&mut a, topic_arn, topics, p);
+        let per_set = inv.alarms.iter().any(|other| {
+            other.configuration_set.as_deref().is_some_and(|set| {
+                other.name == crate::desired::alarm_name(stack, metric, Some(set))
+            })
+        });
+        if per_set {
+            a.put("per_configuration_set", bool(true));
+        }
+        m.put(metric.key(), a.build());
+    }
+    (!m.is_empty()).then(|| m.build())
+}
+
 fn set_node(
     set: &ConfigurationSet,
     destinations: &[EventDestination],
     stack_tags: &Tags,
-    stream_logical: &BTreeMap<&String, String>,
+    refs: &Refs<'_>,
     stack: &str,
     p: &Portable,
 ) -> Node {
@@ -438,19 +606,15 @@ fn set_node(
     if !destinations.is_empty() {
         let mut ds = MapBuilder::new();
         for d in destinations {
-            ds.put(&d.name, destination_node(d, stream_logical, stack, p));
+            ds.put(&d.name, destination_node(d, refs, stack, p));
         }
         m.put("event_destinations", ds.build());
     }
     m.build()
 }
 
-fn destination_node(
-    d: &EventDestination,
-    stream_logical: &BTreeMap<&String, String>,
-    stack: &str,
-    p: &Portable,
-) -> Node {
+fn destination_node(d: &EventDestination, refs: &Refs<'_>, stack: &str, p: &Portable) -> Node {
+    let stream_logical = refs.streams;
     let mut m = MapBuilder::new();
     if !d.enabled {
         m.put("enabled", bool(false));
@@ -484,7 +648,7 @@ fn destination_node(
         }
         Target::Sns { topic_arn } => {
             let mut s = MapBuilder::new();
-            s.put("topic_arn", string(&p.arn(topic_arn)));
+            topic_entry(&mut s, topic_arn, refs.topics, p);
             m.put("sns", s.build());
         }
         Target::CloudWatch { dimensions } => {

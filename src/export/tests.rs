@@ -90,6 +90,9 @@ fn seed() -> Inventory {
             },
         )]),
         notification_topics: BTreeMap::new(),
+        notifications: BTreeMap::new(),
+        sns_topics: BTreeMap::new(),
+        alarms: Vec::new(),
         streams: BTreeMap::from([(
             STREAM_ARN.to_owned(),
             StreamRecord::Found(DeliveryStream {
@@ -291,4 +294,59 @@ fn tokens_are_replaced_only_where_they_stand_alone() {
     assert_eq!(unique("a", &mut taken), "a");
     assert_eq!(unique("a", &mut taken), "a-2");
     assert_eq!(logical("my.stream"), "my-stream");
+}
+
+#[test]
+fn a_stack_s_topics_notifications_and_alarms_read_back_as_what_aws_has() {
+    // What `sesinfra apply` of an alerts spec leaves in AWS, derived from that spec.
+    let original = derive(
+        "version: 1\nstack: mail\nregion: eu-west-1\n\
+         sns_topics: {alerts: {subscriptions: [{protocol: email, endpoint: ops@example.com}]}}\n\
+         configuration_sets: {Main: {reputation_metrics: true, event_destinations: {d: {events: [DELIVERY], sns: {topic: alerts}}}}}\n\
+         identities: {example.com: {default_configuration_set: Main, feedback_forwarding: false, notifications: {bounce: {topic: alerts, include_headers: true}, complaint: {topic_arn: \"arn:aws:sns:eu-west-1:123456789012:other\"}}}}\n\
+         alarms: {bounce_rate: {threshold: 0.03, topic: alerts, per_configuration_set: true}}\n",
+    );
+    let mut inv = seed();
+    inv.configuration_sets = BTreeMap::from([(
+        "Main".to_owned(),
+        SetRecord {
+            options: Some(original.configuration_sets["Main"].clone()),
+            destinations: original.event_destinations.values().cloned().collect(),
+        },
+    )]);
+    inv.streams = BTreeMap::new();
+    inv.buckets = BTreeMap::new();
+    inv.identities = BTreeMap::from([(
+        "example.com".to_owned(),
+        original.identities["example.com"].clone(),
+    )]);
+    inv.notifications = original.identity_notifications.clone();
+    let mut topic = original.sns_topics["alerts"].clone();
+    // A subscription the spec cannot hold (sms) is left out, with a warning.
+    topic.subscriptions.insert(crate::resources::Subscription {
+        protocol: "sms".into(),
+        endpoint: "+15555550100".into(),
+    });
+    inv.sns_topics = BTreeMap::from([(topic.name.clone(), topic)]);
+    inv.alarms = original.alarms.values().cloned().collect();
+
+    let out = export(&inv, "mail", true);
+    assert!(out.yaml.contains("topic: alerts"), "{}", out.yaml);
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].contains("sms subscription +15555550100 is left out"));
+    let exported = derive(&out.yaml);
+    assert_eq!(
+        exported.sns_topics["alerts"].subscriptions,
+        original.sns_topics["alerts"].subscriptions
+    );
+    assert_eq!(
+        exported.sns_topics["alerts"].policy,
+        original.sns_topics["alerts"].policy
+    );
+    assert_eq!(
+        exported.identity_notifications,
+        original.identity_notifications
+    );
+    assert_eq!(exported.alarms, original.alarms);
+    assert_eq!(exported.event_destinations, original.event_destinations);
 }

@@ -17,6 +17,9 @@ pub enum ResourceKind {
     EventDestination,
     Identity,
     Account,
+    SnsTopic,
+    IdentityNotifications,
+    Alarm,
 }
 
 impl ResourceKind {
@@ -30,6 +33,9 @@ impl ResourceKind {
             ResourceKind::EventDestination => "event_destination",
             ResourceKind::Identity => "identity",
             ResourceKind::Account => "account",
+            ResourceKind::SnsTopic => "sns_topic",
+            ResourceKind::IdentityNotifications => "identity_notifications",
+            ResourceKind::Alarm => "alarm",
         }
     }
 
@@ -37,12 +43,16 @@ impl ResourceKind {
     /// difference in one of them makes the change a replace.
     pub fn replace_fields(self) -> &'static [&'static str] {
         match self {
-            ResourceKind::Bucket | ResourceKind::FirehoseStream => &["name"],
+            ResourceKind::Bucket | ResourceKind::FirehoseStream | ResourceKind::SnsTopic => {
+                &["name"]
+            }
             ResourceKind::IamRole => &["path"],
             ResourceKind::ConfigurationSet
             | ResourceKind::EventDestination
             | ResourceKind::Identity
-            | ResourceKind::Account => &[],
+            | ResourceKind::Account
+            | ResourceKind::IdentityNotifications
+            | ResourceKind::Alarm => &[],
         }
     }
 
@@ -55,6 +65,9 @@ impl ResourceKind {
             ResourceKind::EventDestination,
             ResourceKind::Identity,
             ResourceKind::Account,
+            ResourceKind::SnsTopic,
+            ResourceKind::IdentityNotifications,
+            ResourceKind::Alarm,
         ]
         .into_iter()
         .find(|k| k.as_str() == prefix)
@@ -84,6 +97,12 @@ pub enum Address {
     Identity(String),
     /// The region's SES account settings, a singleton.
     Account,
+    /// An SNS topic by its logical name in the spec.
+    SnsTopic(String),
+    /// An SES identity's SNS notification settings, by the identity.
+    IdentityNotifications(String),
+    /// A CloudWatch alarm by its name.
+    Alarm(String),
 }
 
 impl Address {
@@ -96,6 +115,9 @@ impl Address {
             Address::EventDestination { .. } => ResourceKind::EventDestination,
             Address::Identity(_) => ResourceKind::Identity,
             Address::Account => ResourceKind::Account,
+            Address::SnsTopic(_) => ResourceKind::SnsTopic,
+            Address::IdentityNotifications(_) => ResourceKind::IdentityNotifications,
+            Address::Alarm(_) => ResourceKind::Alarm,
         }
     }
 
@@ -107,7 +129,10 @@ impl Address {
             | Address::IamRole(n)
             | Address::FirehoseStream(n)
             | Address::ConfigurationSet(n)
-            | Address::Identity(n) => n.clone(),
+            | Address::Identity(n)
+            | Address::SnsTopic(n)
+            | Address::IdentityNotifications(n)
+            | Address::Alarm(n) => n.clone(),
             Address::EventDestination { set, destination } => format!("{set}.{destination}"),
             Address::Account => "account".to_owned(),
         }
@@ -139,6 +164,9 @@ impl Address {
             }
             ResourceKind::Identity => Address::Identity(name),
             ResourceKind::Account => return None,
+            ResourceKind::SnsTopic => Address::SnsTopic(name),
+            ResourceKind::IdentityNotifications => Address::IdentityNotifications(name),
+            ResourceKind::Alarm => Address::Alarm(name),
         })
     }
 }
@@ -195,6 +223,15 @@ mod tests {
                 "identity.example.com",
             ),
             (Address::Account, "account"),
+            (Address::SnsTopic("alerts".into()), "sns_topic.alerts"),
+            (
+                Address::IdentityNotifications("example.com".into()),
+                "identity_notifications.example.com",
+            ),
+            (
+                Address::Alarm("mail-ses-bounce-rate".into()),
+                "alarm.mail-ses-bounce-rate",
+            ),
         ];
         for (address, text) in cases {
             assert_eq!(address.to_string(), text);

@@ -3,12 +3,68 @@
 //! account settings left as they are. Each one's wording lives here, once; every
 //! rendering (text, markdown, JSON) prints the same message.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Address, Change, ResourceKind};
+use crate::resources::SnsTopic;
+
+/// `observed` topics with the pending subscriptions the spec does not have left out:
+/// they cannot be removed, so comparing them would be a change apply never makes.
+pub(super) fn comparable_topics(
+    desired: &BTreeMap<String, SnsTopic>,
+    observed: &BTreeMap<String, SnsTopic>,
+) -> BTreeMap<String, SnsTopic> {
+    observed
+        .iter()
+        .map(|(logical, have)| {
+            let mut have = have.clone();
+            let wanted = desired.get(logical).map(|t| &t.subscriptions);
+            let stuck: Vec<_> = have
+                .pending
+                .iter()
+                .filter(|s| wanted.is_none_or(|w| !w.contains(*s)))
+                .cloned()
+                .collect();
+            for s in stuck {
+                have.subscriptions.remove(&s);
+            }
+            (logical.clone(), have)
+        })
+        .collect()
+}
+
+/// Subscriptions waiting for their owner's confirmation: shown, not drift.
+pub(super) fn pending_subscriptions(
+    desired: &BTreeMap<String, SnsTopic>,
+    observed: &BTreeMap<String, SnsTopic>,
+) -> Vec<PlanDiagnostic> {
+    let mut found = Vec::new();
+    for (logical, have) in observed {
+        let wanted = desired.get(logical).map(|t| &t.subscriptions);
+        for s in &have.pending {
+            let message = if wanted.is_some_and(|w| w.contains(s)) {
+                format!(
+                    "subscription {s} is waiting for confirmation: nothing is delivered to it \
+                     until its owner confirms (the email or request SNS sent)"
+                )
+            } else {
+                format!(
+                    "subscription {s} is not in the spec but cannot be removed while it waits \
+                     for confirmation; SNS deletes it if it is not confirmed within a few days"
+                )
+            };
+            found.push(PlanDiagnostic {
+                severity: Severity::Warning,
+                address: Address::SnsTopic(logical.clone()),
+                message,
+            });
+        }
+    }
+    found
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,11 +108,104 @@ impl PlanDiagnostic {
     }
 }
 
+impl PlanDiagnostic {
+    /// An encrypted topic whose KMS key does not let a publisher of the topic use it:
+    /// SNS refuses that publisher's messages, so bounces or alarms are lost.
+    pub fn topic_key_denies(
+        logical: &str,
+        key: &str,
+        service: &str,
+        missing: &[&str],
+    ) -> PlanDiagnostic {
+        PlanDiagnostic {
+            severity: Severity::Warning,
+            address: Address::SnsTopic(logical.to_owned()),
+            message: format!(
+                "the KMS key {key} does not let {service} use it ({}): SNS cannot encrypt what \
+                 it publishes, so those messages are lost; add a key policy statement allowing \
+                 {service} kms:GenerateDataKey* and kms:Decrypt",
+                missing.join(", ")
+            ),
+        }
+    }
+
+    /// The topic's key could not be read (no such key, or no permission to read its
+    /// policy): whether its publishers may use it is unknown.
+    pub fn topic_key_unchecked(logical: &str, key: &str, why: &str) -> PlanDiagnostic {
+        PlanDiagnostic {
+            severity: Severity::Warning,
+            address: Address::SnsTopic(logical.to_owned()),
+            message: format!(
+                "could not check that the KMS key {key} lets the topic's publishers use it: {why}"
+            ),
+        }
+    }
+}
+
 /// Security regressions the changes undo: a role whose trust policy in AWS lacks the
 /// spec's conditions (the confused-deputy guard), a managed policy attached to a role
 /// (sesinfra attaches none), or a permission policy that differs from the spec's.
 pub fn security(changes: &[Change]) -> Vec<PlanDiagnostic> {
     let mut found = Vec::new();
+    for change in changes
+        .iter()
+        .filter(|c| c.address.kind() == ResourceKind::SnsTopic)
+    {
+        for f in change.fields.iter().filter(|f| !f.before.is_null()) {
+            let message = match f.path.as_str() {
+                "policy" => {
+                    let in_aws = condition_keys(&f.before);
+                    let missing: Vec<String> = condition_keys(&f.after)
+                        .into_iter()
+                        .filter(|k| !in_aws.contains(k))
+                        .collect();
+                    if missing.is_empty() {
+                        "the topic policy in AWS differs from the spec; it may let others \
+                         publish or subscribe (apply restores it)"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "the topic policy in AWS lacks the spec's condition(s) on {}: \
+                             others than the stack's configuration sets, identities and alarms \
+                             may publish to it (apply restores them)",
+                            missing.join(", ")
+                        )
+                    }
+                }
+                "subscriptions" => {
+                    let wanted: Vec<&Value> = f.after.as_array().into_iter().flatten().collect();
+                    let added: Vec<String> = f
+                        .before
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| !wanted.contains(s))
+                        .map(|s| {
+                            format!(
+                                "{} {}",
+                                s["protocol"].as_str().unwrap_or_default(),
+                                s["endpoint"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    if added.is_empty() {
+                        continue;
+                    }
+                    format!(
+                        "subscription(s) {} added outside sesinfra receive every bounce and \
+                         complaint published to the topic (apply removes them)",
+                        added.join(", ")
+                    )
+                }
+                _ => continue,
+            };
+            found.push(PlanDiagnostic {
+                severity: Severity::Security,
+                address: change.address.clone(),
+                message,
+            });
+        }
+    }
     for change in changes
         .iter()
         .filter(|c| c.address.kind() == ResourceKind::IamRole)

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::{Address, Reason, ResourceKind};
 use crate::resources::{
-    AccountSettings, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, StreamFailure, Target,
+    AccountSettings, Alarm, Bucket, BucketEncryption, ConfigurationSet, DeliveryStream,
+    EventDestination, IdentityAttributes, IdentityNotifications, NotificationType, Role, SnsTopic,
+    StreamFailure, Target,
 };
 
 /// A resource kind the diff knows: how its key becomes an address, its flattened
@@ -344,5 +345,91 @@ impl Diffable for IdentityAttributes {
         } else {
             Reason::Differs
         }
+    }
+}
+
+impl Diffable for SnsTopic {
+    const KIND: ResourceKind = ResourceKind::SnsTopic;
+    type Key = String;
+    fn address(key: &String) -> Address {
+        Address::SnsTopic(key.clone())
+    }
+    fn fields(&self) -> BTreeMap<String, Value> {
+        // A BTreeSet iterates sorted: order never differs.
+        let subscriptions: Vec<Value> = self
+            .subscriptions
+            .iter()
+            .map(|s| json!({"protocol": s.protocol, "endpoint": s.endpoint}))
+            .collect();
+        let mut f = BTreeMap::from([
+            ("name".to_owned(), json!(self.name)),
+            ("kms_key_arn".to_owned(), json!(self.kms_key_arn)),
+            ("policy".to_owned(), self.policy.normalized().clone()),
+            ("subscriptions".to_owned(), json!(subscriptions)),
+        ]);
+        tag_fields(&mut f, &self.tags);
+        f
+    }
+}
+
+impl Diffable for IdentityNotifications {
+    const KIND: ResourceKind = ResourceKind::IdentityNotifications;
+    type Key = String;
+    fn address(key: &String) -> Address {
+        Address::IdentityNotifications(key.clone())
+    }
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::new();
+        for kind in NotificationType::ALL {
+            f.insert(format!("{}.topic_arn", kind.key()), json!(self.topic(kind)));
+            f.insert(
+                format!("{}.include_headers", kind.key()),
+                json!(self.headers(kind)),
+            );
+        }
+        f
+    }
+    /// AWS's defaults given back to an identity the spec no longer names.
+    fn update_reason(&self) -> Reason {
+        if self.in_spec {
+            Reason::Differs
+        } else {
+            Reason::NotInSpec
+        }
+    }
+}
+
+impl Diffable for Alarm {
+    const KIND: ResourceKind = ResourceKind::Alarm;
+    type Key = String;
+    fn address(key: &String) -> Address {
+        Address::Alarm(key.clone())
+    }
+    fn fields(&self) -> BTreeMap<String, Value> {
+        let mut f = BTreeMap::from([
+            ("description".to_owned(), json!(self.description)),
+            ("metric_name".to_owned(), json!(self.metric_name)),
+            (
+                "configuration_set".to_owned(),
+                json!(self.configuration_set),
+            ),
+            ("statistic".to_owned(), json!(self.statistic)),
+            ("period_seconds".to_owned(), json!(self.period_seconds)),
+            (
+                "evaluation_periods".to_owned(),
+                json!(self.evaluation_periods),
+            ),
+            ("threshold".to_owned(), json!(self.threshold)),
+            ("comparison".to_owned(), json!(self.comparison)),
+            (
+                "treat_missing_data".to_owned(),
+                json!(self.treat_missing_data),
+            ),
+            ("actions_enabled".to_owned(), json!(self.actions_enabled)),
+            ("alarm_actions".to_owned(), json!(self.alarm_actions)),
+            ("ok_actions".to_owned(), json!(self.ok_actions)),
+        ]);
+        tag_fields(&mut f, &self.tags);
+        f
     }
 }

@@ -238,6 +238,16 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut deletes,
     );
+    // Subscriptions waiting for confirmation that the spec does not have cannot be
+    // removed (SNS gives them no ARN until confirmed, and deletes them unconfirmed after
+    // a few days): they are shown as diagnostics, not compared.
+    let observed_topics = diagnostics::comparable_topics(&desired.sns_topics, &observed.sns_topics);
+    diff_map(
+        &desired.sns_topics,
+        &observed_topics,
+        &mut changes,
+        &mut deletes,
+    );
     diff_map(
         &desired.configuration_sets,
         &observed.configuration_sets,
@@ -256,6 +266,20 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut Vec::new(),
     );
+    // Identities are never deleted, nor their notification settings: those of an
+    // identity the spec no longer names are reset to AWS's defaults with an update.
+    diff_map(
+        &desired.identity_notifications,
+        &observed.identity_notifications,
+        &mut changes,
+        &mut Vec::new(),
+    );
+    diff_map(
+        &desired.alarms,
+        &observed.alarms,
+        &mut changes,
+        &mut deletes,
+    );
     // The account is a singleton, never created or deleted: only its managed groups
     // are compared (an unmanaged group is not in `desired`'s fields).
     if let (Some(want), Some(have)) = (&desired.account, &observed.account) {
@@ -271,7 +295,12 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
     }
     deletes.reverse();
     changes.extend(deletes);
-    Plan::new(stack, changes)
+    let mut plan = Plan::new(stack, changes);
+    plan.diagnostics.extend(diagnostics::pending_subscriptions(
+        &desired.sns_topics,
+        &observed.sns_topics,
+    ));
+    plan
 }
 
 /// Every resource of `state` flattened as the diff sees it, by address: the canonical
@@ -292,6 +321,9 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.configuration_sets);
     add(&mut out, &state.identities);
     add(&mut out, &state.event_destinations);
+    add(&mut out, &state.sns_topics);
+    add(&mut out, &state.identity_notifications);
+    add(&mut out, &state.alarms);
     if let Some(account) = &state.account {
         out.insert(Address::Account.to_string(), account.fields());
     }
@@ -783,5 +815,117 @@ mod tests {
         let doc = serde_json::to_value(&plan).unwrap();
         assert_eq!(doc["diagnostics"][0]["severity"], "security");
         assert_eq!(doc["diagnostics"][0]["address"], "iam_role.r");
+    }
+
+    fn topic(subscriptions: &[(&str, &str)]) -> crate::resources::SnsTopic {
+        crate::resources::SnsTopic {
+            name: "s-alerts".into(),
+            kms_key_arn: None,
+            policy: PolicyDocument::new(json!({"Statement": [{"Effect": "Allow"}]})),
+            subscriptions: subscriptions
+                .iter()
+                .map(|(p, e)| crate::resources::Subscription {
+                    protocol: (*p).into(),
+                    endpoint: (*e).into(),
+                })
+                .collect(),
+            pending: BTreeSet::new(),
+            subscription_arns: std::collections::BTreeMap::new(),
+            tags: crate::resources::Tags::new(),
+        }
+    }
+
+    fn state_with_topic(t: crate::resources::SnsTopic) -> Desired {
+        let mut d = Desired::default();
+        d.sns_topics.insert("alerts".into(), t);
+        d
+    }
+
+    #[test]
+    fn a_topic_renamed_is_replaced_and_a_subscription_added_by_hand_is_one_update() {
+        let want = topic(&[("email", "ops@example.com")]);
+        assert!(
+            diff(
+                "s",
+                &state_with_topic(want.clone()),
+                &state_with_topic(want.clone())
+            )
+            .is_empty()
+        );
+        let mut renamed = want.clone();
+        renamed.name = "s-other".into();
+        let plan = diff(
+            "s",
+            &state_with_topic(renamed),
+            &state_with_topic(want.clone()),
+        );
+        assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(plan.changes[0].reason, Reason::CannotUpdateInPlace);
+        assert_eq!(plan.changes[0].replace_fields(), ["name"]);
+
+        let by_hand = topic(&[
+            ("email", "ops@example.com"),
+            ("sqs", "arn:aws:sqs:eu-west-1:1:q"),
+        ]);
+        let plan = diff("s", &state_with_topic(want), &state_with_topic(by_hand));
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].address.to_string(), "sns_topic.alerts");
+        assert_eq!(plan.changes[0].fields[0].path, "subscriptions");
+        assert_eq!(plan.diagnostics[0].severity, Severity::Security);
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("sqs arn:aws:sqs:eu-west-1:1:q added outside sesinfra")
+        );
+    }
+
+    #[test]
+    fn pending_subscriptions_are_shown_not_compared() {
+        let want = topic(&[("email", "ops@example.com")]);
+        let mut have = topic(&[("email", "ops@example.com"), ("email", "old@example.com")]);
+        have.pending = have.subscriptions.clone();
+        let plan = diff("s", &state_with_topic(want), &state_with_topic(have));
+        // Neither the wanted pending one nor the unwanted one (it cannot be removed).
+        assert!(plan.changes.is_empty(), "{plan:?}");
+        let messages: Vec<&str> = plan
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with(
+            "subscription email old@example.com is not in the spec but cannot be removed"
+        ));
+        assert!(
+            messages[1]
+                .starts_with("subscription email ops@example.com is waiting for confirmation")
+        );
+        assert!(
+            plan.diagnostics
+                .iter()
+                .all(|d| d.severity == Severity::Warning)
+        );
+    }
+
+    #[test]
+    fn notifications_of_an_identity_left_out_are_reset_for_that_reason_and_never_deleted() {
+        use crate::resources::IdentityNotifications;
+        let mut have = IdentityNotifications::aws_defaults("example.com");
+        have.topics.bounce = Some("arn:aws:sns:eu-west-1:1:t".into());
+        let mut observed = Desired::default();
+        observed
+            .identity_notifications
+            .insert("example.com".into(), have.clone());
+        let mut desired = Desired::default();
+        desired.identity_notifications.insert(
+            "example.com".into(),
+            IdentityNotifications::aws_defaults("example.com"),
+        );
+        let plan = diff("s", &desired, &observed);
+        assert_eq!(plan.changes[0].action, Action::Update);
+        assert_eq!(plan.changes[0].reason, Reason::NotInSpec);
+        assert_eq!(plan.changes[0].fields[0].path, "bounce.topic_arn");
+        // Absent from the desired state: nothing (identities and their settings stay).
+        assert!(diff("s", &Desired::default(), &observed).is_empty());
     }
 }

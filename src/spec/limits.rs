@@ -151,6 +151,29 @@ pub const DEFAULT_DESTINATION_ENABLED: bool = true;
 
 /// AWS's default: bounces and complaints are forwarded by email.
 pub const DEFAULT_FEEDBACK_FORWARDING: bool = true;
+/// SES v1 `HeadersIn*NotificationsEnabled`: AWS's default.
+pub const DEFAULT_INCLUDE_HEADERS: bool = false;
+
+// ---- SNS topics and alarms ---------------------------------------------------------
+
+pub fn default_topic_name(stack: &str, logical: &str) -> String {
+    format!("{stack}-{logical}")
+}
+/// AWS's review levels of the reputation rates, and the levels at which it may pause
+/// an account's sending (fractions).
+pub use crate::health::{
+    BOUNCE_PAUSE as BOUNCE_PAUSE_RATE, BOUNCE_REVIEW as BOUNCE_REVIEW_RATE,
+    COMPLAINT_PAUSE as COMPLAINT_PAUSE_RATE, COMPLAINT_REVIEW as COMPLAINT_REVIEW_RATE,
+};
+/// sesinfra's default alarm thresholds: 80% of AWS's review levels, so the alarm fires
+/// while there is still time to act before a review.
+pub const DEFAULT_BOUNCE_ALARM_THRESHOLD: f64 = 0.04;
+pub const DEFAULT_COMPLAINT_ALARM_THRESHOLD: f64 = 0.0008;
+pub const DEFAULT_ALARM_PER_CONFIGURATION_SET: bool = false;
+/// The alarm's evaluation: the metric's average over one period, once; SES publishes
+/// the reputation rates about hourly, and no data (no sending) is not breaching.
+pub const ALARM_PERIOD_SECONDS: u32 = 3600;
+pub const ALARM_EVALUATION_PERIODS: u32 = 1;
 /// AWS's defaults for the account's Virtual Deliverability Manager: all off.
 pub const DEFAULT_VDM_ENABLED: bool = false;
 pub const DEFAULT_VDM_ENGAGEMENT_METRICS: bool = false;
@@ -159,6 +182,12 @@ pub const DEFAULT_VDM_OPTIMIZED_SHARED_DELIVERY: bool = false;
 // ---- Wording ----------------------------------------------------------------------
 
 /// `1-128`: a range as descriptions and messages write it.
+/// A fraction as a percentage for descriptions: `percent(0.0008)` = "0.08%".
+pub fn percent(fraction: f64) -> String {
+    let text = format!("{:.4}", fraction * 100.0);
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 pub fn span<T: Display>(range: &RangeInclusive<T>) -> String {
     format!("{}-{}", range.start(), range.end())
 }

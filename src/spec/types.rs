@@ -55,6 +55,15 @@ pub struct Spec {
     /// Identities are never created or deleted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub identities: BTreeMap<String, Identity>,
+    /// SNS topics sesinfra creates and owns, by logical name: for event destinations,
+    /// identity notifications and alarms.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": limits::LOGICAL_NAME.pattern()}))]
+    pub sns_topics: BTreeMap<String, SnsTopic>,
+    /// CloudWatch alarms on the account's SES reputation metrics (`AWS/SES`
+    /// `Reputation.BounceRate` and `Reputation.ComplaintRate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<Alarms>,
     /// The region's SES account settings (suppression list, VDM). Managed only when
     /// present; removing it leaves AWS's account settings as they are. One stack per
     /// region may manage them.
@@ -562,11 +571,159 @@ pub struct FirehoseTarget {
     pub role_arn: Option<String>,
 }
 
+/// An SNS topic: `{topic: <logical name>}` (a topic of `sns_topics:`) or
+/// `{topic_arn: ARN}` (a topic outside the spec). Exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnsTarget {
-    /// ARN of the SNS topic.
-    pub topic_arn: String,
+    /// Logical name of a topic in `sns_topics:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// ARN of an SNS topic outside the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_arn: Option<String>,
+}
+
+/// An SNS topic sesinfra creates and owns. Its policy lets SES (and CloudWatch, for
+/// the spec's alarms) publish, under the confused-deputy conditions `aws:SourceAccount`
+/// and `aws:SourceArn`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnsTopic {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Topic name, {}. Default {:?}.",
+        limits::SNS_TOPIC_NAME.describe(),
+        limits::default_topic_name("${stack}", "<logical name>")
+    ))]
+    pub name: Option<String>,
+    /// KMS key that encrypts the topic (server-side encryption): a key or alias ARN.
+    /// Default: not encrypted. The key's policy must allow `ses.amazonaws.com` (and
+    /// `cloudwatch.amazonaws.com` for alarms) `kms:GenerateDataKey*` and `kms:Decrypt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    /// The topic's subscriptions, a managed set: one added by hand is drift, one
+    /// removed here is unsubscribed. Email and HTTPS subscriptions wait for their
+    /// owner's confirmation; the plan shows them as pending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// One subscription of a topic.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub protocol: SubscriptionProtocol,
+    /// An email address (`email`), an SQS queue ARN (`sqs`), a Lambda function ARN
+    /// (`lambda`) or an `https://` URL (`https`).
+    pub endpoint: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriptionProtocol {
+    Email,
+    Sqs,
+    Lambda,
+    Https,
+}
+
+impl SubscriptionProtocol {
+    /// The protocol as SNS names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionProtocol::Email => "email",
+            SubscriptionProtocol::Sqs => "sqs",
+            SubscriptionProtocol::Lambda => "lambda",
+            SubscriptionProtocol::Https => "https",
+        }
+    }
+}
+
+/// An identity's SNS notifications (the SES v1 API): where SES publishes its bounces,
+/// complaints and deliveries. A type left out has no topic (AWS's default).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notifications {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounce: Option<NotificationTopic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<NotificationTopic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<NotificationTopic>,
+}
+
+/// One notification type's topic: `{topic: <logical name>}` or `{topic_arn: ARN}`,
+/// and whether the notifications carry the original message's headers.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationTopic {
+    /// Logical name of a topic in `sns_topics:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// ARN of an SNS topic outside the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Include the original message's headers in the notifications. Default {} (AWS's default).",
+        limits::DEFAULT_INCLUDE_HEADERS
+    ))]
+    pub include_headers: Option<bool>,
+}
+
+/// CloudWatch alarms on the SES reputation metrics, each notifying an SNS topic.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alarms {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Alarm on `AWS/SES` `Reputation.BounceRate`. Default threshold {} ({}); AWS reviews \
+         an account at {} bounces and may pause its sending at {}.",
+        limits::DEFAULT_BOUNCE_ALARM_THRESHOLD,
+        limits::percent(limits::DEFAULT_BOUNCE_ALARM_THRESHOLD),
+        limits::percent(limits::BOUNCE_REVIEW_RATE),
+        limits::percent(limits::BOUNCE_PAUSE_RATE)
+    ))]
+    pub bounce_rate: Option<Alarm>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Alarm on `AWS/SES` `Reputation.ComplaintRate`. Default threshold {} ({}); AWS \
+         reviews an account at {} complaints and may pause its sending at {}.",
+        limits::DEFAULT_COMPLAINT_ALARM_THRESHOLD,
+        limits::percent(limits::DEFAULT_COMPLAINT_ALARM_THRESHOLD),
+        limits::percent(limits::COMPLAINT_REVIEW_RATE),
+        limits::percent(limits::COMPLAINT_PAUSE_RATE)
+    ))]
+    pub complaint_rate: Option<Alarm>,
+}
+
+/// One reputation alarm. Exactly one of `topic` and `topic_arn`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alarm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        range(min = 0.0, max = 1.0),
+        description = "The rate, as a fraction (0.05 = 5%), at or above which the alarm \
+                       fires. Default: below AWS's review level (see the alarm's description)."
+    )]
+    pub threshold: Option<f64>,
+    /// Logical name of a topic in `sns_topics:` the alarm notifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// ARN of an SNS topic outside the spec the alarm notifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Also one alarm per configuration set with `reputation_metrics: true`, on that \
+         set's own rate (dimension `ses:configuration-set`). Default {}.",
+        limits::DEFAULT_ALARM_PER_CONFIGURATION_SET
+    ))]
+    pub per_configuration_set: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -617,4 +774,8 @@ pub struct Identity {
         limits::DEFAULT_FEEDBACK_FORWARDING
     ))]
     pub feedback_forwarding: Option<bool>,
+    /// SNS topics SES publishes the identity's bounces, complaints and deliveries to
+    /// (the SES v1 API). Omitted: none (AWS's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Notifications>,
 }

@@ -77,13 +77,14 @@ impl Checker {
         let target = if let Some(f) = &d.firehose {
             self.firehose_target(ctx, &path.key("firehose"), f, spec, used_streams)
         } else if let Some(s) = &d.sns {
-            let topic_arn = self.checked_text(
+            let topic = self.topic_ref(
                 ctx,
-                &path.key("sns").key("topic_arn"),
-                &s.topic_arn,
-                names::sns_topic_arn,
+                &path.key("sns"),
+                s.topic.as_ref(),
+                s.topic_arn.as_ref(),
+                spec,
             );
-            model::Target::Sns { topic_arn }
+            model::Target::Sns { topic }
         } else if let Some(c) = &d.cloudwatch {
             self.cloudwatch_target(ctx, &path.key("cloudwatch"), c)
         } else if let Some(e) = &d.eventbridge {
@@ -97,7 +98,7 @@ impl Checker {
         } else {
             // Reported above; any placeholder keeps the model shape (it is discarded).
             model::Target::Sns {
-                topic_arn: String::new(),
+                topic: model::TopicRef::External { arn: String::new() },
             }
         };
         model::EventDestination {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::feedback::DefaultSet;
+use super::feedback::{DefaultSet, Ways};
 use super::{Checker, names, root};
-use crate::model;
+use crate::model::{self, EventType};
+use crate::spec::interpolate::Context;
 use crate::spec::limits;
 use crate::spec::source_map::Path;
 use crate::spec::types;
@@ -14,13 +15,14 @@ impl Checker {
     /// Every identity, checked against the already validated configuration sets.
     pub(super) fn identities(
         &mut self,
+        ctx: &Context<'_>,
         spec: &types::Spec,
         sets: &BTreeMap<String, model::ConfigurationSet>,
     ) -> BTreeMap<String, model::Identity> {
         let mut identities = BTreeMap::new();
         for (name, identity) in &spec.identities {
             let path = root().key("identities").key(name);
-            let identity = self.identity(&path, name, identity, sets);
+            let identity = self.identity(ctx, &path, name, identity, spec, sets);
             identities.insert(name.clone(), identity);
         }
         identities
@@ -28,9 +30,11 @@ impl Checker {
 
     fn identity(
         &mut self,
+        ctx: &Context<'_>,
         path: &Path,
         name: &str,
         i: &types::Identity,
+        spec: &types::Spec,
         sets: &BTreeMap<String, model::ConfigurationSet>,
     ) -> model::Identity {
         self.check_key(path, name, names::identity(name));
@@ -55,17 +59,54 @@ impl Checker {
                 }
             },
         };
+        let notifications = match &i.notifications {
+            None => model::Notifications::default(),
+            Some(n) => {
+                let p = path.key("notifications");
+                let mut topic = |key: &str, t: &Option<types::NotificationTopic>| {
+                    t.as_ref().map(|t| model::NotificationTopic {
+                        topic: self.topic_ref(
+                            ctx,
+                            &p.key(key),
+                            t.topic.as_ref(),
+                            t.topic_arn.as_ref(),
+                            spec,
+                        ),
+                        include_headers: t
+                            .include_headers
+                            .unwrap_or(limits::DEFAULT_INCLUDE_HEADERS),
+                    })
+                };
+                model::Notifications {
+                    bounce: topic("bounce", &n.bounce),
+                    complaint: topic("complaint", &n.complaint),
+                    delivery: topic("delivery", &n.delivery),
+                }
+            }
+        };
+        let mut topics = std::collections::BTreeSet::new();
+        if notifications.bounce.is_some() {
+            topics.insert(EventType::Bounce);
+        }
+        if notifications.complaint.is_some() {
+            topics.insert(EventType::Complaint);
+        }
         self.feedback(
             path,
             name,
-            forwarding,
+            &Ways {
+                forwarding,
+                topics,
+                set: default_set,
+            },
             i.feedback_forwarding.is_some(),
-            &default_set,
+            i.notifications.is_some(),
         );
         model::Identity {
             name: name.to_owned(),
             default_configuration_set: i.default_configuration_set.clone(),
             feedback_forwarding: forwarding,
+            notifications,
         }
     }
 }

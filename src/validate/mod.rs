@@ -7,11 +7,14 @@
 //! the sections run in, and the `Model` they build. Each spec section has its own file
 //! of `impl Checker` rules: `stack.rs` (version, stack, variables, region), `tags.rs`,
 //! `buckets.rs`, `streams.rs`, `configuration_sets.rs`, `event_destinations.rs`,
-//! `identities.rs` with the bounce/complaint rule in `feedback.rs`, and `account.rs`.
+//! `sns_topics.rs` (with `topic`/`topic_arn` references), `identities.rs` (with their
+//! notification topics) and the bounce/complaint rule in `feedback.rs`, `alarms.rs`,
+//! and `account.rs`.
 //! AWS's naming/ARN rules (`names.rs`) and Firehose prefix rules (`prefix.rs`) are pure
 //! functions. Every default and limit comes from `crate::spec::limits`.
 
 mod account;
+mod alarms;
 mod buckets;
 mod configuration_sets;
 mod event_destinations;
@@ -19,6 +22,7 @@ mod feedback;
 mod identities;
 pub mod names;
 mod prefix;
+mod sns_topics;
 mod stack;
 mod streams;
 mod tags;
@@ -213,11 +217,13 @@ impl Checker {
         let tags = self.stack_tags(&ctx, spec);
         let buckets = self.buckets(&ctx, spec);
         let streams = self.streams(&ctx, spec);
+        let sns_topics = self.sns_topics(&ctx, spec);
         // Streams referenced by an event destination; the rest are reported unused.
         let mut used_streams = BTreeSet::new();
         let configuration_sets = self.configuration_sets(&ctx, spec, &tags, &mut used_streams);
         self.unused_streams(spec, &used_streams);
-        let identities = self.identities(spec, &configuration_sets);
+        let identities = self.identities(&ctx, spec, &configuration_sets);
+        let alarms = self.alarms(&ctx, spec, &configuration_sets);
         let account = spec.account.as_ref().map(|a| self.account(a, spec));
 
         Model {
@@ -229,6 +235,8 @@ impl Checker {
             configuration_sets,
             identities,
             account,
+            sns_topics,
+            alarms,
         }
     }
 }

@@ -211,6 +211,50 @@ pub fn sns_topic_arn(value: &str) -> Result<(), String> {
     charset(topic, &limits::SNS_TOPIC_NAME, "a topic name")
 }
 
+pub fn sns_topic_name(value: &str) -> Result<(), String> {
+    charset(value, &limits::SNS_TOPIC_NAME, "an SNS topic name")
+}
+
+/// A subscription's endpoint as SNS accepts it for `protocol`.
+pub fn subscription_endpoint(
+    protocol: crate::spec::types::SubscriptionProtocol,
+    value: &str,
+) -> Result<(), String> {
+    use crate::spec::types::SubscriptionProtocol as P;
+    match protocol {
+        P::Email => match value.rsplit_once('@') {
+            Some((local, dom))
+                if !local.is_empty()
+                    && domain(dom).is_ok()
+                    && !value.contains(char::is_whitespace) =>
+            {
+                Ok(())
+            }
+            _ => {
+                Err("an email subscription's endpoint is an email address (ops@example.com)".into())
+            }
+        },
+        P::Sqs => arn_of(
+            value,
+            "sqs",
+            true,
+            "",
+            "arn:aws:sqs:eu-west-1:123456789012:bounces",
+        ),
+        P::Lambda => arn_of(
+            value,
+            "lambda",
+            true,
+            "function:",
+            "arn:aws:lambda:eu-west-1:123456789012:function:on-bounce",
+        ),
+        P::Https => match value.strip_prefix("https://") {
+            Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(()),
+            _ => Err("an https subscription's endpoint is a URL starting with https://".into()),
+        },
+    }
+}
+
 /// A Mail Manager archive as SES v2's `ArchiveArn` accepts it (the model's pattern
 /// `arn:PARTITION:ses:REGION:ACCOUNT:mailmanager-archive/a-[a-z0-9]{24,62}`).
 pub fn mailmanager_archive_arn(value: &str) -> Result<(), String> {
@@ -363,6 +407,22 @@ mod tests {
         assert!(sns_topic_arn("arn:aws:sns:eu-west-1:123456789012:bounces").is_ok());
         assert!(sns_topic_arn("arn:aws:sqs:eu-west-1:123456789012:bounces").is_err());
         assert!(sns_topic_arn("not-an-arn").is_err());
+        assert!(sns_topic_name("mail-alerts_1").is_ok());
+        assert!(sns_topic_name("bad.name").is_err());
+        use crate::spec::types::SubscriptionProtocol as P;
+        assert!(subscription_endpoint(P::Email, "ops@example.com").is_ok());
+        assert!(subscription_endpoint(P::Email, "ops").is_err());
+        assert!(subscription_endpoint(P::Sqs, "arn:aws:sqs:eu-west-1:123456789012:q").is_ok());
+        assert!(subscription_endpoint(P::Sqs, "https://sqs.example.com/q").is_err());
+        assert!(
+            subscription_endpoint(
+                P::Lambda,
+                "arn:aws:lambda:eu-west-1:123456789012:function:f"
+            )
+            .is_ok()
+        );
+        assert!(subscription_endpoint(P::Https, "https://hooks.example.com/ses").is_ok());
+        assert!(subscription_endpoint(P::Https, "http://hooks.example.com/ses").is_err());
         assert!(iam_role_arn("arn:aws:iam::123456789012:role/ses").is_ok());
         assert!(iam_role_arn("arn:aws:iam:eu-west-1:123456789012:role/ses").is_err());
         assert!(s3_bucket_arn("arn:aws:s3:::my-bucket").is_ok());

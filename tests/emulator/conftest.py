@@ -147,3 +147,14 @@ def s3(emulator: Emulator) -> Any:
 @pytest.fixture
 def firehose(emulator: Emulator) -> Any:
     return make_client(emulator, "firehose")
+
+
+@pytest.fixture
+def sns(emulator: Emulator) -> Any:
+    return make_client(emulator, "sns")
+
+
+@pytest.fixture
+def cloudwatch(emulator: Emulator) -> Any:
+    """CloudWatch through the Smithy RPC v2 CBOR translator (botocore speaks it)."""
+    return make_client(emulator, "cloudwatch")

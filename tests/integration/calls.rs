@@ -80,6 +80,9 @@ async fn the_reference_plan_makes_at_most_16_reads_each_thing_read_once() {
             ("firehose", 2),
             // GetConfigurationSet, GetConfigurationSetEventDestinations, GetEmailIdentity.
             ("sesv2", 3),
+            // The identity's notification topics: GetIdentityNotificationAttributes
+            // (SES v1, 100 identities per call).
+            ("ses", 1),
             // HeadBucket and one read per managed sub-resource (versioning, encryption,
             // public access block, lifecycle, tags).
             ("s3", 6),

@@ -5,7 +5,9 @@ first request.  Each module documents the defects it fixes:
 
 * sesv2.py      SES v2 operations moto lacks, SES v2 behaviour fixes
 * sesv2_account.py  SES v2 account suppression and VDM settings, GetAccount
-* ses_v1.py     SES v1 identity notification topics, on SES v2's identities
+* ses_v1.py     SES v1 identity notification topics and headers, on SES v2's identities
+* sns.py        SNS subscriptions pending confirmation, stricter topic attributes
+* cloudwatch_alarms.py  CloudWatch metric alarms: tags, validation, AWS/SES metrics
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
@@ -25,7 +27,20 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import account, firehose, iam, s3, s3_buckets, ses_events, ses_v1, sesv2, sesv2_account, tagging
+from . import (
+    account,
+    cloudwatch_alarms,
+    firehose,
+    iam,
+    s3,
+    s3_buckets,
+    ses_events,
+    ses_v1,
+    sesv2,
+    sesv2_account,
+    sns,
+    tagging,
+)
 from .control import ControlMiddleware
 from .rpcv2cbor import RpcV2CborTranslator
 
@@ -43,4 +58,6 @@ def install() -> None:
     tagging.install()
     iam.install()
     account.install()
+    sns.install()
+    cloudwatch_alarms.install()
     ses_events.install()

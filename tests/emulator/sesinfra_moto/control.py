@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable
 
 import botocore.session
 
-from . import account, journal, population, rpcv2cbor, s3_faults, ses_events
+from . import account, journal, population, rpcv2cbor, s3_faults, ses_events, sns
 
 PREFIX = "/_sesinfra/"
 
@@ -253,6 +253,8 @@ class ControlMiddleware:
             handled = account.handle(name, method, spec)
         if handled is None:
             handled = ses_events.handle(name, method, spec)
+        if handled is None:
+            handled = sns.handle(name, method, spec)
         if handled is not None:
             code, payload = handled
             return answer({200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}[code], payload)

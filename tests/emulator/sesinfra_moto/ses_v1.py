@@ -16,6 +16,10 @@ its SES v1 notification calls live beside them and disagree with AWS:
   topic that was not set.
 * `SetIdentityFeedbackForwardingEnabled` turned forwarding off for an identity with
   no bounce and complaint topics, which SES v1 refuses.
+* `SetIdentityHeadersInNotificationsEnabled` did not exist.  It takes a type that
+  has a topic ("This value can only be set when NotificationType is already set
+  to use a particular Amazon SNS topic", the API reference); clearing a type's
+  topic turns its headers off.
 
 Topics stay in moto's own `sns_topics` store (keyed by notification type), so moto's
 send-time SNS feedback keeps working and `/moto-api/reset` clears them.  Answers go
@@ -87,6 +91,7 @@ def set_identity_notification_topic(self: EmailResponse) -> ActionResult:
     topics = self.backend.sns_topics.setdefault(identity.email_identity, {})
     if topic is None:
         topics.pop(kind, None)  # clearing an unset topic is a no-op in AWS
+        topics.pop(f"headers:{kind}", None)
     else:
         topics[kind] = topic
     return EmptyResult()
@@ -105,11 +110,31 @@ def set_identity_feedback_forwarding_enabled(self: EmailResponse) -> ActionResul
     return EmptyResult()
 
 
+def set_identity_headers_in_notifications_enabled(self: EmailResponse) -> ActionResult:
+    name = self._get_param("Identity")
+    kind = self._get_param("NotificationType")
+    enabled = self._get_bool_param("Enabled", None)
+    if kind not in NOTIFICATION_TYPES:
+        raise InvalidParameterValue(f"Invalid notification type <{kind}>; one of: {', '.join(NOTIFICATION_TYPES)}.")
+    if enabled is None:
+        raise InvalidParameterValue("Enabled is required.")
+    identity = _verified(self, name)
+    topics = self.backend.sns_topics.setdefault(identity.email_identity, {})
+    if not topics.get(kind):
+        raise InvalidParameterValue(
+            f"Headers in {kind} notifications can only be set for <{name}> once its {kind} SNS topic is set."
+        )
+    topics[f"headers:{kind}"] = bool(enabled)
+    return EmptyResult()
+
+
 REPLACED = [
     get_identity_notification_attributes,
     set_identity_notification_topic,
     set_identity_feedback_forwarding_enabled,
 ]
+# Operations moto lacks: added, not replaced.
+ADDED = [set_identity_headers_in_notifications_enabled]
 
 
 def install() -> None:
@@ -117,4 +142,6 @@ def install() -> None:
         return
     for handler in REPLACED:
         _moto[handler.__name__] = getattr(EmailResponse, handler.__name__)
+        setattr(EmailResponse, handler.__name__, handler)
+    for handler in ADDED:
         setattr(EmailResponse, handler.__name__, handler)

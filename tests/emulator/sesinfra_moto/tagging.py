@@ -1,14 +1,16 @@
-"""Resource Groups Tagging API: GetResources for SES and Firehose as AWS answers it.
+"""Resource Groups Tagging API: GetResources for SES, Firehose and SNS as AWS answers it.
 
 moto 5.2.5 lists SES v2 identities under the type `ses:email-identity` with
 ARNs `.../email-identity/NAME`; AWS's type and ARN are `ses:identity` and
 `arn:aws:ses:REGION:ACCOUNT:identity/NAME` (the string in the ARN is the
 type, per the API reference).  Firehose streams matched only the filter
-`firehose`, not `firehose:deliverystream`.  Its pagination token was a key into
+`firehose`, not `firehose:deliverystream`.  SNS topics (type `sns`: their ARNs
+have no resource type) and CloudWatch alarms (`cloudwatch:alarm`) are answered
+here too, so one request can ask for all.  Its pagination token was a key into
 server memory, `null` on the last page; AWS answers `""` there.
 
 Hook: `ResourceGroupsTaggingAPIResponse.get_resources`.  A request whose
-ResourceTypeFilters name only `ses`/`firehose` types is answered here, from the
+ResourceTypeFilters name only `ses`/`firehose`/`sns`/`cloudwatch:alarm` types is answered here, from the
 tags moto and the extension keep (the SES tagger, the Firehose tagger);
 anything else goes to moto unchanged.  Answers are sorted by ARN and paged by
 `ResourcesPerPage` (1-100, default 50); the token is opaque text, `""` once
@@ -26,12 +28,14 @@ import json
 from typing import Any, Iterator
 
 from moto.core.responses import ActionResult
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.firehose.models import firehose_backends
 from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
 
-TYPES = ("ses:configuration-set", "ses:identity", "firehose:deliverystream")
+TYPES = ("ses:configuration-set", "ses:identity", "firehose:deliverystream", "sns", "cloudwatch:alarm")
 
 _moto: dict[str, Any] = {}
 
@@ -67,6 +71,14 @@ def _resources(account: str, region: str, partition: str, wanted: set[str]) -> I
         for stream in list(firehose.delivery_streams.values()):
             arn = stream.delivery_stream_arn
             yield arn, firehose.tagger.list_tags_for_resource(arn)["Tags"]
+    if "cloudwatch:alarm" in wanted:
+        cloudwatch = cloudwatch_backends[account][region]
+        for alarm in list(cloudwatch.alarms.values()):
+            tags = cloudwatch.tagger.get_tag_dict_for_resource(alarm.alarm_arn)
+            yield alarm.alarm_arn, [{"Key": k, "Value": v} for k, v in tags.items()]
+    if "sns" in wanted:
+        for topic in list(sns_backends[account][region].topics.values()):
+            yield topic.arn, [{"Key": k, "Value": v} for k, v in topic._tags.items()]
 
 
 def _matches(tags: list[dict[str, str]], filters: list[dict[str, Any]]) -> bool:
