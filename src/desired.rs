@@ -18,8 +18,8 @@ use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef};
 use crate::policy::PolicyDocument;
 use crate::resources::{
     self, ACCOUNT_OWNER_TAG, AccountSettings, Bucket, BucketEncryption, ConfigurationSet,
-    DeliveryStream, EventDestination, IdentityAttributes, LOGICAL_TAG, Role, STACK_TAG, Tags,
-    Target, arn,
+    DeliveryStream, EventDestination, GlueDatabase, GlueTable, IdentityAttributes, LOGICAL_TAG,
+    Role, STACK_TAG, Tags, Target, arn,
 };
 
 /// IAM's limits on role names and (by default) on trust policy size.
@@ -49,6 +49,10 @@ pub struct Desired {
     pub identities: BTreeMap<String, IdentityAttributes>,
     /// The account settings (address `account`): `Some` when the spec has `account:`.
     pub account: Option<AccountSettings>,
+    /// Glue databases by name (`analytics.athena`).
+    pub glue_databases: BTreeMap<String, GlueDatabase>,
+    /// Glue tables by (database, table).
+    pub glue_tables: BTreeMap<(String, String), GlueTable>,
 }
 
 pub fn derive(model: &Model, env: &Environment) -> Desired {
@@ -254,6 +258,32 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 },
             );
         }
+    }
+
+    if let Some(a) = &model.athena {
+        desired.glue_databases.insert(
+            a.database.clone(),
+            GlueDatabase {
+                name: a.database.clone(),
+                arn: arn::glue_database(&env.partition, &env.region, &env.account_id, &a.database),
+                description: format!(
+                    "SES event history of sesinfra stack {} (Athena)",
+                    model.stack
+                ),
+                tags: tags.clone(),
+            },
+        );
+        desired.glue_tables.insert(
+            (a.database.clone(), a.table.clone()),
+            crate::athena::table(&crate::athena::TableSpec {
+                stack: &model.stack,
+                database: &a.database,
+                table: &a.table,
+                bucket: &a.bucket,
+                layout: &a.layout,
+                projection_days: a.projection_days,
+            }),
+        );
     }
 
     for identity in model.identities.values() {

@@ -3,6 +3,7 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod athena;
 pub mod audit;
 pub mod aws;
 pub mod cli;

@@ -56,6 +56,10 @@ pub struct Clients {
     /// SES v2 client's limiter: both draw on the account's one SES API quota.
     pub ses_v1: aws_sdk_ses::Client,
     pub firehose: aws_sdk_firehose::Client,
+    /// Glue: the Data Catalog database and table of `analytics.athena` (`glue.rs`).
+    pub glue: aws_sdk_glue::Client,
+    /// Athena: `history --engine athena`'s queries (`athena.rs`).
+    pub athena: aws_sdk_athena::Client,
     pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
@@ -144,6 +148,8 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         sesv2: client!(aws_sdk_sesv2, ses.clone()),
         ses_v1: client!(aws_sdk_ses, ses),
         firehose: client!(aws_sdk_firehose, "firehose"),
+        glue: client!(aws_sdk_glue, "glue"),
+        athena: client!(aws_sdk_athena, "athena"),
         iam: client!(aws_sdk_iam, "iam"),
         kms: client!(aws_sdk_kms, "kms"),
         s3: aws_sdk_s3::Client::from_conf(s3_config),

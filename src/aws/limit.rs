@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 /// Services sesinfra limits, by the name used in flags and messages, with the
 /// ceiling in calls per second.
-pub const DEFAULT_RATES: [(&str, f64); 8] = [
+pub const DEFAULT_RATES: [(&str, f64); 10] = [
     // Documented: 5 control-plane calls per second per account (hard limit).
     ("firehose", 5.0),
     // SES v2 publishes no rate; SES v1 documents 1/s for configuration-set calls.
@@ -39,6 +39,10 @@ pub const DEFAULT_RATES: [(&str, f64); 8] = [
     ("tagging", 5.0),
     // Documented: GetMetricData 50 transactions per second.
     ("cloudwatch", 50.0),
+    // Glue and Athena publish per-operation quotas well above what one stack needs
+    // (e.g. GetTables, StartQueryExecution 20/s); stay well below them.
+    ("glue", 10.0),
+    ("athena", 10.0),
 ];
 
 /// The lowest rate adaptation goes down to: one call every two seconds.

@@ -7,10 +7,11 @@
 //!
 //! - The Resource Groups Tagging API (`tag:GetResources`) answers, in one paginated
 //!   call across services, exactly the resources carrying `sesinfra:stack = <stack>`,
-//!   filtered to SES configuration sets, SES identities and Firehose delivery streams
-//!   (resource types `ses:configuration-set`, `ses:identity`,
-//!   `firehose:deliverystream`: the service and resource type as written in the ARN,
-//!   as the API reference defines them).
+//!   filtered to SES configuration sets, SES identities, Firehose delivery streams and
+//!   Glue databases (resource types `ses:configuration-set`, `ses:identity`,
+//!   `firehose:deliverystream`, `glue:database`: the service and resource type as
+//!   written in the ARN, as the API reference defines them). Glue cannot tag tables:
+//!   the stack's tables are read from its databases (`glue::get_tables`).
 //! - IAM roles are global and not covered by that regional API; sesinfra puts the
 //!   roles it generates under the IAM path `/sesinfra/<stack>/`, and `ListRoles` with
 //!   that `PathPrefix` returns only them (`iam::read_roles`, which reads them too).
@@ -30,6 +31,8 @@ const SERVICE: &str = "tagging";
 pub const CONFIGURATION_SET_TYPE: &str = "ses:configuration-set";
 pub const IDENTITY_TYPE: &str = "ses:identity";
 pub const DELIVERY_STREAM_TYPE: &str = "firehose:deliverystream";
+/// Glue tags databases (not tables: those are found in the stack's databases).
+pub const GLUE_DATABASE_TYPE: &str = "glue:database";
 
 /// The API's maximum page size.
 const PAGE_SIZE: i32 = 100;
@@ -42,6 +45,8 @@ pub struct Discovery {
     /// SES identities (domains and addresses) tagged with the stack.
     pub identities: Vec<String>,
     pub streams: Vec<String>,
+    /// Glue databases tagged with the stack.
+    pub glue_databases: Vec<String>,
 }
 
 /// Everything of `stack` in the clients' region that carries its tag.
@@ -58,6 +63,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
             .resource_type_filters(CONFIGURATION_SET_TYPE)
             .resource_type_filters(IDENTITY_TYPE)
             .resource_type_filters(DELIVERY_STREAM_TYPE)
+            .resource_type_filters(GLUE_DATABASE_TYPE)
             .resources_per_page(PAGE_SIZE)
             .set_pagination_token(token.take())
             .send()
@@ -71,6 +77,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
                 Some(Kind::ConfigurationSet(name)) => found.configuration_sets.push(name),
                 Some(Kind::Identity(name)) => found.identities.push(name),
                 Some(Kind::Stream(name)) => found.streams.push(name),
+                Some(Kind::GlueDatabase(name)) => found.glue_databases.push(name),
                 None => {
                     return Err(AwsError::local(
                         SERVICE,
@@ -91,6 +98,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
         &mut found.configuration_sets,
         &mut found.identities,
         &mut found.streams,
+        &mut found.glue_databases,
     ] {
         list.sort();
         list.dedup();
@@ -205,6 +213,7 @@ enum Kind {
     ConfigurationSet(String),
     Identity(String),
     Stream(String),
+    GlueDatabase(String),
 }
 
 /// The kind and name of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/NAME`.
@@ -227,6 +236,7 @@ fn classify(resource_arn: &str) -> Option<Kind> {
         ("ses", "configuration-set") => Some(Kind::ConfigurationSet(name)),
         ("ses", "identity") => Some(Kind::Identity(name)),
         ("firehose", "deliverystream") => Some(Kind::Stream(name)),
+        ("glue", "database") => Some(Kind::GlueDatabase(name)),
         _ => None,
     }
 }
@@ -248,6 +258,10 @@ mod tests {
         assert_eq!(
             classify("arn:aws:firehose:eu-west-1:1:deliverystream/s"),
             Some(Kind::Stream("s".into()))
+        );
+        assert_eq!(
+            classify("arn:aws:glue:eu-west-1:1:database/ses_history"),
+            Some(Kind::GlueDatabase("ses_history".into()))
         );
         assert_eq!(classify("arn:aws:ses:eu-west-1:1:contact-list/x"), None);
         assert_eq!(

@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use super::athena::QueryPolls;
 use super::firehose::StreamPolls;
 use super::retry::RetryPolicy;
 
@@ -29,6 +30,8 @@ pub struct WaitPolicy {
     pub new_bucket: RetryPolicy,
     /// The first backoff of the SDK's retries of throttled and transient errors.
     pub sdk_initial_backoff: Duration,
+    /// While an Athena query runs (`athena.rs`).
+    pub athena_query: QueryPolls,
 }
 
 impl Default for WaitPolicy {
@@ -43,6 +46,7 @@ impl WaitPolicy {
         iam_propagation: RetryPolicy::IAM_PROPAGATION,
         new_bucket: RetryPolicy::NEW_BUCKET,
         sdk_initial_backoff: SDK_INITIAL_BACKOFF,
+        athena_query: QueryPolls::DEFAULT,
     };
 
     /// The defaults with every delay multiplied by `factor`; time bounds unchanged.
@@ -63,6 +67,11 @@ impl WaitPolicy {
             iam_propagation: retry(d.iam_propagation),
             new_bucket: retry(d.new_bucket),
             sdk_initial_backoff: scale(d.sdk_initial_backoff),
+            athena_query: QueryPolls {
+                first_delay: scale(d.athena_query.first_delay),
+                max_delay: scale(d.athena_query.max_delay),
+                timeout: d.athena_query.timeout,
+            },
         }
     }
 

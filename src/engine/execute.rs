@@ -13,8 +13,8 @@ use crate::aws::{self, AwsError, Clients};
 use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
-    AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, Role, StreamFailure, Target, arn,
+    AccountSettings, Bucket, ConfigurationSet, DeliveryStream, EventDestination, GlueDatabase,
+    GlueTable, IdentityAttributes, Role, StreamFailure, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -46,6 +46,14 @@ pub enum Work {
     PutIdentity(String, IdentityAttributes, IdentityAttributes),
     /// The account settings, current and desired (only managed groups are written).
     UpdateAccount(AccountSettings, AccountSettings),
+    CreateGlueDatabase(GlueDatabase),
+    UpdateGlueDatabase(GlueDatabase, GlueDatabase),
+    DeleteGlueDatabase(String),
+    CreateGlueTable(GlueTable),
+    /// The desired table (Glue's UpdateTable replaces the whole definition).
+    UpdateGlueTable(GlueTable),
+    /// Database and table names.
+    DeleteGlueTable(String, String),
     /// No call: a join point that waits for a group of steps, so a group that must
     /// follow another depends on it once instead of on each of its steps (the plan's
     /// edges stay linear in its size). Not reported.
@@ -113,6 +121,14 @@ impl StepRunner<Work> for AwsRunner {
             Work::UpdateAccount(have, want) => {
                 aws::sesv2::update_account_settings(c, have, want).await
             }
+            Work::CreateGlueDatabase(db) => aws::glue::create_database(c, db).await,
+            Work::UpdateGlueDatabase(have, want) => aws::glue::update_database(c, have, want).await,
+            Work::DeleteGlueDatabase(name) => aws::glue::delete_database(c, name).await,
+            Work::CreateGlueTable(t) => aws::glue::create_table(c, t).await,
+            Work::UpdateGlueTable(t) => aws::glue::update_table(c, t).await,
+            Work::DeleteGlueTable(database, name) => {
+                aws::glue::delete_table(c, database, name).await
+            }
             Work::Barrier => Ok(()),
         }
     }
@@ -141,8 +157,8 @@ async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsEr
 /// Order of deletes: what references others goes first.
 fn delete_rank(kind: ResourceKind) -> u8 {
     match kind {
-        ResourceKind::EventDestination => 0,
-        ResourceKind::Identity => 1,
+        ResourceKind::EventDestination | ResourceKind::GlueTable => 0,
+        ResourceKind::Identity | ResourceKind::GlueDatabase => 1,
         ResourceKind::ConfigurationSet => 2,
         ResourceKind::FirehoseStream => 3,
         ResourceKind::IamRole => 4,
@@ -279,6 +295,31 @@ fn work_for(
         (Address::Account, Action::Create | Action::Replace | Action::Delete) => {
             return Err(unsupported());
         }
+        (Address::GlueDatabase(key), Action::Create) => {
+            Work::CreateGlueDatabase(state(&desired.glue_databases, key, change, Want)?.clone())
+        }
+        (Address::GlueDatabase(key), Action::Update) => Work::UpdateGlueDatabase(
+            state(&observed.glue_databases, key, change, Have)?.clone(),
+            state(&desired.glue_databases, key, change, Want)?.clone(),
+        ),
+        // Every field of a database can be changed in place.
+        (Address::GlueDatabase(_), Action::Replace) => return Err(unsupported()),
+        (Address::GlueDatabase(key), Action::Delete) => Work::DeleteGlueDatabase(key.clone()),
+        (Address::GlueTable { database, table }, action) => {
+            let key = (database.clone(), table.clone());
+            match action {
+                Action::Create => {
+                    Work::CreateGlueTable(state(&desired.glue_tables, &key, change, Want)?.clone())
+                }
+                Action::Update => {
+                    state(&observed.glue_tables, &key, change, Have)?;
+                    Work::UpdateGlueTable(state(&desired.glue_tables, &key, change, Want)?.clone())
+                }
+                // UpdateTable replaces the whole definition: never a replace.
+                Action::Replace => return Err(unsupported()),
+                Action::Delete => Work::DeleteGlueTable(key.0, key.1),
+            }
+        }
     })
 }
 
@@ -352,6 +393,9 @@ pub fn steps(
                     }
                 }
                 n
+            }
+            Work::CreateGlueTable(t) | Work::UpdateGlueTable(t) => {
+                vec![Address::GlueDatabase(t.database.clone())]
             }
             Work::PutIdentity(_, _, want) => want
                 .default_configuration_set

@@ -17,6 +17,8 @@ pub enum ResourceKind {
     EventDestination,
     Identity,
     Account,
+    GlueDatabase,
+    GlueTable,
 }
 
 impl ResourceKind {
@@ -30,6 +32,8 @@ impl ResourceKind {
             ResourceKind::EventDestination => "event_destination",
             ResourceKind::Identity => "identity",
             ResourceKind::Account => "account",
+            ResourceKind::GlueDatabase => "glue_database",
+            ResourceKind::GlueTable => "glue_table",
         }
     }
 
@@ -42,7 +46,9 @@ impl ResourceKind {
             ResourceKind::ConfigurationSet
             | ResourceKind::EventDestination
             | ResourceKind::Identity
-            | ResourceKind::Account => &[],
+            | ResourceKind::Account
+            | ResourceKind::GlueDatabase
+            | ResourceKind::GlueTable => &[],
         }
     }
 
@@ -55,6 +61,8 @@ impl ResourceKind {
             ResourceKind::EventDestination,
             ResourceKind::Identity,
             ResourceKind::Account,
+            ResourceKind::GlueDatabase,
+            ResourceKind::GlueTable,
         ]
         .into_iter()
         .find(|k| k.as_str() == prefix)
@@ -84,6 +92,10 @@ pub enum Address {
     Identity(String),
     /// The region's SES account settings, a singleton.
     Account,
+    /// A Glue database by its name.
+    GlueDatabase(String),
+    /// A Glue table by its database's name and its own.
+    GlueTable { database: String, table: String },
 }
 
 impl Address {
@@ -96,6 +108,8 @@ impl Address {
             Address::EventDestination { .. } => ResourceKind::EventDestination,
             Address::Identity(_) => ResourceKind::Identity,
             Address::Account => ResourceKind::Account,
+            Address::GlueDatabase(_) => ResourceKind::GlueDatabase,
+            Address::GlueTable { .. } => ResourceKind::GlueTable,
         }
     }
 
@@ -107,15 +121,17 @@ impl Address {
             | Address::IamRole(n)
             | Address::FirehoseStream(n)
             | Address::ConfigurationSet(n)
-            | Address::Identity(n) => n.clone(),
+            | Address::Identity(n)
+            | Address::GlueDatabase(n) => n.clone(),
             Address::EventDestination { set, destination } => format!("{set}.{destination}"),
+            Address::GlueTable { database, table } => format!("{database}.{table}"),
             Address::Account => "account".to_owned(),
         }
     }
 
     /// Reads an address as `Display` writes it. Configuration set names cannot hold a
     /// `.` (`[A-Za-z0-9_-]`), so an event destination's set ends at the first one;
-    /// identities (`example.com`) keep theirs.
+    /// identities (`example.com`) keep theirs. Glue names hold no `.` either.
     pub fn parse(text: &str) -> Option<Address> {
         if text == "account" {
             return Some(Address::Account);
@@ -139,6 +155,14 @@ impl Address {
             }
             ResourceKind::Identity => Address::Identity(name),
             ResourceKind::Account => return None,
+            ResourceKind::GlueDatabase => Address::GlueDatabase(name),
+            ResourceKind::GlueTable => {
+                let (database, table) = name.split_once('.')?;
+                Address::GlueTable {
+                    database: database.to_owned(),
+                    table: table.to_owned(),
+                }
+            }
         })
     }
 }
@@ -195,6 +219,17 @@ mod tests {
                 "identity.example.com",
             ),
             (Address::Account, "account"),
+            (
+                Address::GlueDatabase("ses_history".into()),
+                "glue_database.ses_history",
+            ),
+            (
+                Address::GlueTable {
+                    database: "ses_history".into(),
+                    table: "events".into(),
+                },
+                "glue_table.ses_history.events",
+            ),
         ];
         for (address, text) in cases {
             assert_eq!(address.to_string(), text);
@@ -223,6 +258,7 @@ mod tests {
             "queue.x",
             "event_destination.only-set",
             "account.x",
+            "glue_table.only-database",
         ] {
             assert_eq!(Address::parse(text), None, "{text}");
         }

@@ -256,6 +256,18 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut Vec::new(),
     );
+    diff_map(
+        &desired.glue_databases,
+        &observed.glue_databases,
+        &mut changes,
+        &mut deletes,
+    );
+    diff_map(
+        &desired.glue_tables,
+        &observed.glue_tables,
+        &mut changes,
+        &mut deletes,
+    );
     // The account is a singleton, never created or deleted: only its managed groups
     // are compared (an unmanaged group is not in `desired`'s fields).
     if let (Some(want), Some(have)) = (&desired.account, &observed.account) {
@@ -292,6 +304,8 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.configuration_sets);
     add(&mut out, &state.identities);
     add(&mut out, &state.event_destinations);
+    add(&mut out, &state.glue_databases);
+    add(&mut out, &state.glue_tables);
     if let Some(account) = &state.account {
         out.insert(Address::Account.to_string(), account.fields());
     }

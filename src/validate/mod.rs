@@ -7,11 +7,13 @@
 //! the sections run in, and the `Model` they build. Each spec section has its own file
 //! of `impl Checker` rules: `stack.rs` (version, stack, variables, region), `tags.rs`,
 //! `buckets.rs`, `streams.rs`, `configuration_sets.rs`, `event_destinations.rs`,
-//! `identities.rs` with the bounce/complaint rule in `feedback.rs`, and `account.rs`.
+//! `identities.rs` with the bounce/complaint rule in `feedback.rs`, `account.rs`, and
+//! `analytics.rs`.
 //! AWS's naming/ARN rules (`names.rs`) and Firehose prefix rules (`prefix.rs`) are pure
 //! functions. Every default and limit comes from `crate::spec::limits`.
 
 mod account;
+mod analytics;
 mod buckets;
 mod configuration_sets;
 mod event_destinations;
@@ -219,6 +221,11 @@ impl Checker {
         self.unused_streams(spec, &used_streams);
         let identities = self.identities(spec, &configuration_sets);
         let account = spec.account.as_ref().map(|a| self.account(a, spec));
+        let athena = spec
+            .analytics
+            .as_ref()
+            .and_then(|a| a.athena.as_ref())
+            .and_then(|a| self.athena(&ctx, a, spec, &buckets, &streams));
 
         Model {
             stack: spec.stack.clone(),
@@ -229,6 +236,7 @@ impl Checker {
             configuration_sets,
             identities,
             account,
+            athena,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Integration tests: the real `sesinfra` binary, driven as a user would. One test binary
 //! (faster to build); helpers in `support`.
 
+mod analytics;
+mod athena_sql;
 mod audit;
 mod aws_firehose;
 mod aws_iam;

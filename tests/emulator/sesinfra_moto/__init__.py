@@ -8,6 +8,8 @@ first request.  Each module documents the defects it fixes:
 * ses_v1.py     SES v1 identity notification topics, on SES v2's identities
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
+* glue.py       Glue input validation, lower-case names, database tags; Athena
+                GetQueryResults paging
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
 * iam.py        IAM GetAccountAuthorizationDetails paged by MaxItems and Marker
 * control.py    /_sesinfra/ endpoints: health check and fault injection
@@ -22,7 +24,7 @@ first request.  Each module documents the defects it fixes:
 
 from __future__ import annotations
 
-from . import account, firehose, iam, s3, s3_buckets, ses_v1, sesv2, sesv2_account, tagging
+from . import account, firehose, glue, iam, s3, s3_buckets, ses_v1, sesv2, sesv2_account, tagging
 from .control import ControlMiddleware
 from .rpcv2cbor import RpcV2CborTranslator
 
@@ -37,6 +39,7 @@ def install() -> None:
     s3.install()
     s3_buckets.install()
     firehose.install()
+    glue.install()
     tagging.install()
     iam.install()
     account.install()

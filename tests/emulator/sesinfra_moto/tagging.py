@@ -1,4 +1,5 @@
-"""Resource Groups Tagging API: GetResources for SES and Firehose as AWS answers it.
+"""Resource Groups Tagging API: GetResources for SES, Firehose and Glue databases as
+AWS answers it.
 
 moto 5.2.5 lists SES v2 identities under the type `ses:email-identity` with
 ARNs `.../email-identity/NAME`; AWS's type and ARN are `ses:identity` and
@@ -27,11 +28,12 @@ from typing import Any, Iterator
 
 from moto.core.responses import ActionResult
 from moto.firehose.models import firehose_backends
+from moto.glue.models import glue_backends
 from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.ses.models import ses_backends
 
-TYPES = ("ses:configuration-set", "ses:identity", "firehose:deliverystream")
+TYPES = ("ses:configuration-set", "ses:identity", "firehose:deliverystream", "glue:database")
 
 _moto: dict[str, Any] = {}
 
@@ -67,6 +69,12 @@ def _resources(account: str, region: str, partition: str, wanted: set[str]) -> I
         for stream in list(firehose.delivery_streams.values()):
             arn = stream.delivery_stream_arn
             yield arn, firehose.tagger.list_tags_for_resource(arn)["Tags"]
+    if "glue:database" in wanted:
+        glue = glue_backends[account][region]
+        for name in list(glue.databases):
+            arn = f"arn:{partition}:glue:{region}:{account}:database/{name}"
+            tags = glue.tagger.get_tag_dict_for_resource(arn)
+            yield arn, [{"Key": k, "Value": v or ""} for k, v in tags.items()]
 
 
 def _matches(tags: list[dict[str, str]], filters: list[dict[str, Any]]) -> bool:
