@@ -152,6 +152,15 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         new_stack: Option<String>,
     },
+    /// Find sending events in a stream's archive (its S3 output), or count them per day.
+    ///
+    /// Reads the spec's stream's bucket (or --archive: a local copy, or any S3 URI),
+    /// only the objects the time window touches (the stream's prefix layout, widened by
+    /// its buffering interval), gzip or plain, in parallel with bounded memory. Without
+    /// --stats: one line per matching event (text), the records exactly as SES wrote
+    /// them (json), or CSV. With --stats: per UTC day and configuration set, the count of
+    /// each event type and the bounce and complaint rates (per send).
+    History(HistoryArgs),
     /// Print the JSON Schema of the spec format.
     Schema,
     /// Print a shell completion script (e.g. `sesinfra completions bash > /etc/bash_completion.d/sesinfra`).
@@ -166,6 +175,74 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// The spec's stream to read (logical or AWS name); needed when it has several.
+    #[arg(long, value_name = "NAME")]
+    pub stream: Option<String>,
+    /// Read this instead of the spec's stream: a local directory (a copy of the
+    /// stream's output) or s3://BUCKET/PREFIX (the stream's prefix; Firehose's
+    /// `!{timestamp:...}` expressions allowed, default layout yyyy/MM/dd/HH/).
+    #[arg(long, value_name = "PATH|s3://BUCKET/PREFIX")]
+    pub archive: Option<String>,
+    /// Events at or after TIME: RFC 3339, a date, or a duration back from now (90m, 36h, 7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Events at or before TIME (same forms as --since). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only events of this message (SES message id).
+    #[arg(long, value_name = "ID")]
+    pub message_id: Option<String>,
+    /// Only events about this recipient (any case).
+    #[arg(long, value_name = "ADDRESS")]
+    pub recipient: Option<String>,
+    /// Only events of this type (SEND, DELIVERY, BOUNCE, COMPLAINT, REJECT, OPEN, CLICK,
+    /// RENDERING_FAILURE, DELIVERY_DELAY, SUBSCRIPTION). Repeatable.
+    #[arg(long = "event", value_name = "TYPE", value_parser = parse_event_type)]
+    pub events: Vec<crate::model::EventType>,
+    /// Only events published through this configuration set.
+    #[arg(long, value_name = "NAME")]
+    pub configuration_set: Option<String>,
+    /// Counts per UTC day and configuration set, with bounce and complaint rates.
+    #[arg(long)]
+    pub stats: bool,
+    /// local: read the archive's objects directly; athena: query the spec's
+    /// analytics.athena table.
+    #[arg(long, value_enum, default_value_t = HistoryEngine::Local)]
+    pub engine: HistoryEngine,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub output: HistoryFormat,
+}
+
+/// Where `history` finds records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryEngine {
+    Local,
+    Athena,
+}
+
+/// `history`'s output: json is the records exactly as SES wrote them (or the stats
+/// document), csv has a header line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+fn parse_event_type(raw: &str) -> Result<crate::model::EventType, String> {
+    crate::archive::record::event_type_of(raw).ok_or_else(|| {
+        let valid: Vec<&str> = crate::model::EventType::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
+        format!("`{raw}` is not an event type; valid: {}", valid.join(", "))
+    })
 }
 
 #[derive(Debug, Args)]

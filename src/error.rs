@@ -68,6 +68,8 @@ pub enum Error {
     },
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// `export --new-stack` (or `--stack`) names no valid stack.
     #[error("`{name}` cannot be the exported spec's stack: {rule}; pass --new-stack NAME")]
     InvalidStackName { name: String, rule: String },
@@ -76,7 +78,12 @@ pub enum Error {
 impl Error {
     /// A closed stdout (e.g. `sesinfra schema | head`) is not worth an error message.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+        match self {
+            Error::Output(e) | Error::History(crate::history::HistoryError::Output(e)) => {
+                e.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
     }
 }
 

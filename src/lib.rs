@@ -3,6 +3,7 @@
 //! Data flows one way: spec file (`spec`) → validated model (`validate`, `model`) →
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
+pub mod archive;
 pub mod athena;
 pub mod audit;
 pub mod aws;
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod history;
 pub mod inventory;
 pub mod model;
 pub mod plan;

@@ -14,24 +14,11 @@
 //! times (`from_iso8601_timestamp`); the day of `--stats` is the date part of the UTC
 //! time SES writes.
 
-use std::collections::BTreeSet;
-
-use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+use time::{Date, Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{Layout, PARTITION_COLUMN};
+use crate::history::{Query, StatsRow};
 use crate::model::EventType;
-
-/// What to look for: the history command's filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Query {
-    pub since: Option<OffsetDateTime>,
-    pub until: Option<OffsetDateTime>,
-    pub message_id: Option<String>,
-    pub recipient: Option<String>,
-    /// Empty: every type.
-    pub events: BTreeSet<EventType>,
-    pub configuration_set: Option<String>,
-}
 
 /// The table a query runs against.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +69,17 @@ pub const EVENT_COLUMNS: [&str; 6] = [
     "destination",
     "object",
 ];
+
+/// The S3 objects (`s3://bucket/key`) holding matching events, in key order: the
+/// local reader then reads just those and prints the events exactly as it does from a
+/// listing.
+pub fn objects_sql(table: Table<'_>, query: &Query) -> String {
+    format!(
+        "SELECT DISTINCT \"$path\" AS object\nFROM {}\n{}ORDER BY 1",
+        from(table),
+        where_clause(table, query)
+    )
+}
 
 /// Matching events, oldest first, with the S3 object each was read from.
 pub fn events_sql(table: Table<'_>, query: &Query) -> String {
@@ -212,18 +210,11 @@ fn iso(at: OffsetDateTime) -> String {
     }
 }
 
-/// One row of the stats query: day, configuration set, and a count per event type of
-/// `STATS_EVENTS`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatsRow {
-    pub day: String,
-    pub configuration_set: String,
-    pub counts: [u64; 10],
-}
-
-/// The stats query's result rows (without the header), read back. `Err` names the
-/// row and column that is not what the query produces.
+/// The stats query's result rows (without the header) as the renderings take them:
+/// the day a date, no set for `''`, the counts in `EventType::ALL`'s order. `Err`
+/// names the row and column that is not what the query produces.
 pub fn stats_rows(rows: &[Vec<Option<String>>]) -> Result<Vec<StatsRow>, String> {
+    let day_format = time::macros::format_description!("[year]-[month]-[day]");
     rows.iter()
         .enumerate()
         .map(|(i, row)| {
@@ -235,20 +226,30 @@ pub fn stats_rows(rows: &[Vec<Option<String>>]) -> Result<Vec<StatsRow>, String>
                     2 + STATS_EVENTS.len()
                 ));
             }
+            let day_text = row[0].as_deref().unwrap_or("");
+            let day = Date::parse(day_text, day_format).map_err(|_| {
+                format!(
+                    "result row {} column day: `{day_text}` is not a date",
+                    i + 1
+                )
+            })?;
             let mut counts = [0u64; 10];
             for (n, cell) in row[2..].iter().enumerate() {
+                let event = STATS_EVENTS[n];
                 let text = cell.as_deref().unwrap_or("0");
-                counts[n] = text.parse().map_err(|_| {
+                let count = text.parse().map_err(|_| {
                     format!(
                         "result row {} column {}: `{text}` is not a count",
                         i + 1,
-                        STATS_EVENTS[n].as_str().to_ascii_lowercase()
+                        event.as_str().to_ascii_lowercase()
                     )
                 })?;
+                let at = EventType::ALL.iter().position(|e| *e == event).unwrap_or(n);
+                counts[at] = count;
             }
             Ok(StatsRow {
-                day: row[0].clone().unwrap_or_default(),
-                configuration_set: row[1].clone().unwrap_or_default(),
+                day,
+                configuration_set: row[1].clone().filter(|s| !s.is_empty()),
                 counts,
             })
         })
@@ -318,6 +319,7 @@ mod tests {
             events: [EventType::Bounce, EventType::RenderingFailure].into(),
             configuration_set: Some("Main".into()),
             recipient: Some("A@Example.com".into()),
+            stats: false,
         };
         let sql = events_sql(table, &query);
         assert!(sql.contains("FROM \"ses_history\".\"events\"\nWHERE dt >= '2026/11/01/10'\n  AND dt <= '2026/11/03/00'\n"), "{sql}");
@@ -383,7 +385,10 @@ mod tests {
         .map(|s| Some((*s).to_owned()))
         .collect();
         let rows = stats_rows(&[row.clone()]).unwrap();
-        assert_eq!(rows[0].counts[0], 3);
+        assert_eq!(rows[0].count(EventType::Send), 3);
+        assert_eq!(rows[0].count(EventType::Delivery), 2);
+        assert_eq!(rows[0].count(EventType::Bounce), 1);
+        assert_eq!(rows[0].bounce_rate(), Some(1.0 / 3.0));
         let mut bad = row;
         bad[4] = Some("x".into());
         assert_eq!(

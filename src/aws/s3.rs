@@ -167,6 +167,75 @@ pub async fn bucket_is_empty(clients: &Clients, name: &str) -> Result<bool, AwsE
     Ok(out.versions().is_empty() && out.delete_markers().is_empty())
 }
 
+// ------------------------------------------------------------------- archive objects
+
+/// An object under a prefix: its key and size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+}
+
+/// Every object whose key starts with `prefix`, in key order (ListObjectsV2, 1,000 keys
+/// per call).
+pub async fn list_objects(
+    clients: &Clients,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<ObjectInfo>, AwsError> {
+    const OP: &str = "ListObjectsV2";
+    let mut objects = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+        for object in out.contents() {
+            let Some(key) = object.key() else { continue };
+            objects.push(ObjectInfo {
+                key: key.to_owned(),
+                size: object
+                    .size()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
+            });
+        }
+        match out.next_continuation_token() {
+            Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(objects)
+}
+
+/// The whole body of an object (Firehose objects are at most the stream's buffer size,
+/// 128 MiB).
+pub async fn get_object(clients: &Clients, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+    const OP: &str = "GetObject";
+    let out = clients
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, OP, e))?;
+    let body = out.body.collect().await.map_err(|e| {
+        AwsError::local(
+            SERVICE,
+            OP,
+            format!("reading the body of {key} failed: {e}"),
+        )
+    })?;
+    Ok(body.to_vec())
+}
+
 // ----------------------------------------------------------------------------- reads
 
 async fn get_versioning(clients: &Clients, name: &str) -> Result<bool, AwsError> {

@@ -22,6 +22,8 @@ mod apply;
 mod audit;
 mod drift;
 mod export;
+mod history;
+mod history_athena;
 mod online;
 mod plan;
 mod progress;
@@ -159,6 +161,7 @@ pub fn run(
             stdout,
             stderr,
         ),
+        Command::History(args) => history::history(args, global, style, stdout, stderr),
         Command::Drift { spec, output } => {
             drift::drift(&spec.path(), *output, global, style, stdout, stderr)
         }
