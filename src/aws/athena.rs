@@ -41,8 +41,8 @@ pub struct QueryRequest<'a> {
     pub output: Option<&'a str>,
 }
 
-/// A query's results: column names and rows (`None` for SQL NULL), without the header
-/// row Athena puts first.
+/// A SELECT's results: column names and rows (`None` for SQL NULL), without the
+/// header row Athena puts first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResultSet {
     pub columns: Vec<String>,
@@ -59,7 +59,7 @@ where
     move |e| AwsError::from_sdk(SERVICE, operation, e)
 }
 
-/// Runs `request` to its end and reads every row.
+/// Runs `request` (a SELECT) to its end and reads every row.
 pub async fn run_query(
     clients: &Clients,
     request: QueryRequest<'_>,
@@ -191,13 +191,8 @@ async fn results(clients: &Clients, id: &str) -> Result<ResultSet, AwsError> {
                 .into_iter()
                 .map(|d| d.var_char_value)
                 .collect();
-            // A SELECT's first row is its header.
-            let is_header = first_page
-                && n == 0
-                && cells
-                    .iter()
-                    .map(|c| c.as_deref().unwrap_or(""))
-                    .eq(set.columns.iter().map(String::as_str));
+            // A SELECT's first row is its header (every query here is a SELECT).
+            let is_header = first_page && n == 0;
             if !is_header {
                 set.rows.push(cells);
             }

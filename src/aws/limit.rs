@@ -316,7 +316,7 @@ mod tests {
                 .unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("SESINFRA_RATE_LAMBDA: unknown service `lambda` for a rate; one of: cloudwatch, firehose"),
+                .starts_with("SESINFRA_RATE_LAMBDA: unknown service `lambda` for a rate; one of: athena, cloudwatch, firehose"),
             "{err}"
         );
         let mut rates = Rates::default();

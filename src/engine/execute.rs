@@ -756,6 +756,62 @@ mod tests {
         ));
     }
 
+    fn glue(stack: &str) -> Desired {
+        let layout = crate::athena::layout("ses/").unwrap();
+        let mut d = Desired::default();
+        d.glue_databases.insert(
+            "ses_history".into(),
+            GlueDatabase {
+                name: "ses_history".into(),
+                arn: arn::glue_database("aws", "eu-west-1", "111122223333", "ses_history"),
+                description: String::new(),
+                tags: [("sesinfra:stack".to_owned(), stack.to_owned())].into(),
+            },
+        );
+        d.glue_tables.insert(
+            ("ses_history".into(), "events".into()),
+            crate::athena::table(&crate::athena::TableSpec {
+                stack,
+                database: "ses_history",
+                table: "events",
+                bucket: "b",
+                layout: &layout,
+                projection_days: 30,
+            }),
+        );
+        d
+    }
+
+    #[test]
+    fn a_glue_table_follows_its_database_and_goes_before_it() {
+        let steps = steps_for(&glue("s"), &Desired::default());
+        assert!(precedes(
+            &steps,
+            "create glue_database.ses_history",
+            "create glue_table.ses_history.events"
+        ));
+        let steps = steps_for(&Desired::default(), &glue("s"));
+        assert!(precedes(
+            &steps,
+            "delete glue_table.ses_history.events",
+            "delete glue_database.ses_history"
+        ));
+        // Equal states: nothing to do; one parameter changed: one update.
+        assert!(plan::diff("s", &glue("s"), &glue("s")).is_empty());
+        let mut changed = glue("s");
+        for t in changed.glue_tables.values_mut() {
+            t.parameters
+                .insert("projection.dt.range".into(), "NOW-1DAYS,NOW".into());
+        }
+        let p = plan::diff("s", &changed, &glue("s"));
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!(p.changes[0].action, Action::Update);
+        assert_eq!(
+            p.changes[0].fields[0].path,
+            "parameters.projection.dt.range"
+        );
+    }
+
     #[tokio::test]
     async fn barriers_are_neither_shown_nor_reported() {
         struct Nothing;

@@ -13,7 +13,7 @@ use crate::support::Emulator;
 const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
 
-const SPEC: &str = "\
+pub const SPEC: &str = "\
 version: 1
 stack: mail
 region: eu-west-1
@@ -26,7 +26,7 @@ analytics:
 ";
 
 /// `SPEC` without `analytics:`.
-fn without_analytics() -> String {
+pub fn without_analytics() -> String {
     SPEC.split("analytics:").next().unwrap().to_owned()
 }
 
