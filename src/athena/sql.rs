@@ -380,6 +380,7 @@ mod tests {
             "0",
             "0",
             "0",
+            "0",
         ]
         .iter()
         .map(|s| Some((*s).to_owned()))
