@@ -118,9 +118,8 @@ def main():
     for macro in MACROS:
         con.execute(macro)
     con.execute(
-        "CREATE VIEW events AS SELECT * FROM read_json(?, format='newline_delimited', "
-        "filename=true, columns=%s)" % duckdb_struct_literal(duck_columns),
-        [path],
+        "CREATE VIEW events AS SELECT * FROM read_json(%s, format='newline_delimited', "
+        "filename=true, columns=%s)" % (sql_string(path), duckdb_struct_literal(duck_columns))
     )
     results = {}
     for name, sql in spec["queries"].items():
@@ -130,6 +129,10 @@ def main():
         rows = con.execute(translated).fetchall()
         results[name] = [[None if v is None else str(v).replace(path, "RECORDS") for v in row] for row in rows]
     print(json.dumps(results))
+
+
+def sql_string(text):
+    return "'%s'" % text.replace("'", "''")
 
 
 def duckdb_struct_literal(columns):
