@@ -20,6 +20,7 @@ mod engine_buckets;
 mod examples;
 mod export;
 mod fixtures;
+mod history;
 mod history_athena;
 mod readme;
 mod renderings;

@@ -58,6 +58,15 @@ fn the_main_job_plans_applies_and_then_has_no_changes() {
         stdout.contains("No changes: AWS matches the spec"),
         "{stdout}"
     );
+    // history finds the sample events in the stream's bucket, and counts them.
+    for event in ["SEND", "DELIVERY", "BOUNCE", "COMPLAINT", "SUBSCRIPTION"] {
+        let line = format!("{event:<17}  SendHistory  0100019a-demo-message-000000");
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    assert!(
+        stdout.contains("DAY         CONFIGURATION SET  SEND  DELIVERY  BOUNCE  COMPLAINT"),
+        "{stdout}"
+    );
 }
 
 #[test]
