@@ -385,7 +385,7 @@ mod tests {
         .iter()
         .map(|s| Some((*s).to_owned()))
         .collect();
-        let rows = stats_rows(&[row.clone()]).unwrap();
+        let rows = stats_rows(std::slice::from_ref(&row)).unwrap();
         assert_eq!(rows[0].count(EventType::Send), 3);
         assert_eq!(rows[0].count(EventType::Delivery), 2);
         assert_eq!(rows[0].count(EventType::Bounce), 1);

@@ -110,7 +110,11 @@ async fn the_glue_adapter_creates_reads_updates_and_deletes() {
     });
     glue::create_table(&c, &table).await.unwrap();
     let read: Vec<GlueTable> = glue::get_tables(&c, "ses_history").await.unwrap();
-    assert_eq!(read, [table.clone()], "a table reads back as written");
+    assert_eq!(
+        read,
+        std::slice::from_ref(&table),
+        "a table reads back as written"
+    );
     let mut wider = table.clone();
     wider
         .parameters
