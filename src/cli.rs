@@ -40,7 +40,8 @@ pub struct GlobalArgs {
     pub vars: Vec<(String, String)>,
     /// Most calls per second sesinfra makes to one AWS service, for accounts with raised
     /// quotas (also SESINFRA_RATE_<SERVICE>=N; the flag wins). Services: firehose (5),
-    /// ses (10), iam (10), s3 (50), sts (10), kms (50), tagging (5), cloudwatch (50).
+    /// ses (10), iam (10), s3 (50), sts (10), kms (50), tagging (5), cloudwatch (50),
+    /// glue (10), athena (10).
     /// Repeatable.
     #[arg(long = "rate", global = true, value_name = "SERVICE=N", value_parser = parse_rate)]
     pub rates: Vec<(String, String)>,

@@ -18,8 +18,9 @@ use crate::model::{self, Model, Role as ModelRole, StreamBucket, StreamRef, Topi
 use crate::policy::PolicyDocument;
 use crate::resources::{
     self, ACCOUNT_OWNER_TAG, AccountSettings, Alarm, Bucket, BucketEncryption, ConfigurationSet,
-    DeliveryStream, EventDestination, IdentityAttributes, IdentityNotifications, LOGICAL_TAG,
-    NotificationTopics, Role, STACK_TAG, SnsTopic, Subscription, Tags, Target, arn,
+    DeliveryStream, EventDestination, GlueDatabase, GlueTable, IdentityAttributes,
+    IdentityNotifications, LOGICAL_TAG, NotificationTopics, Role, STACK_TAG, SnsTopic,
+    Subscription, Tags, Target, arn,
 };
 use crate::spec::limits;
 
@@ -56,6 +57,10 @@ pub struct Desired {
     pub identity_notifications: BTreeMap<String, IdentityNotifications>,
     /// Reputation alarms by alarm name.
     pub alarms: BTreeMap<String, Alarm>,
+    /// Glue databases by name (`analytics.athena`).
+    pub glue_databases: BTreeMap<String, GlueDatabase>,
+    /// Glue tables by (database, table).
+    pub glue_tables: BTreeMap<(String, String), GlueTable>,
 }
 
 pub fn derive(model: &Model, env: &Environment) -> Desired {
@@ -261,6 +266,32 @@ pub fn derive(model: &Model, env: &Environment) -> Desired {
                 },
             );
         }
+    }
+
+    if let Some(a) = &model.athena {
+        desired.glue_databases.insert(
+            a.database.clone(),
+            GlueDatabase {
+                name: a.database.clone(),
+                arn: arn::glue_database(&env.partition, &env.region, &env.account_id, &a.database),
+                description: format!(
+                    "SES event history of sesinfra stack {} (Athena)",
+                    model.stack
+                ),
+                tags: tags.clone(),
+            },
+        );
+        desired.glue_tables.insert(
+            (a.database.clone(), a.table.clone()),
+            crate::athena::table(&crate::athena::TableSpec {
+                stack: &model.stack,
+                database: &a.database,
+                table: &a.table,
+                bucket: &a.bucket,
+                layout: &a.layout,
+                projection_days: a.projection_days,
+            }),
+        );
     }
 
     for identity in model.identities.values() {

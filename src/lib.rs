@@ -4,6 +4,7 @@
 //! desired resources → observed state → plan → output or apply. See ARCHITECTURE.md.
 
 pub mod archive;
+pub mod athena;
 pub mod audit;
 pub mod aws;
 pub mod cli;

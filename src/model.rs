@@ -29,6 +29,8 @@ pub struct Model {
     pub sns_topics: BTreeMap<String, SnsTopic>,
     /// Reputation alarms by the metric they watch.
     pub alarms: BTreeMap<ReputationMetric, Alarm>,
+    /// `analytics.athena`: the Glue database and table over a stream's output.
+    pub athena: Option<Athena>,
 }
 
 /// An SNS topic sesinfra creates.
@@ -105,6 +107,24 @@ pub struct Alarm {
     pub topic: TopicRef,
     /// Also one alarm per configuration set with reputation metrics on.
     pub per_configuration_set: bool,
+}
+
+/// `analytics.athena`, references resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Athena {
+    /// The stream's logical name.
+    pub stream: String,
+    pub database: String,
+    pub table: String,
+    /// The name of the bucket the stream writes to.
+    pub bucket: String,
+    /// The stream's objects in time (its prefix read as partition projection).
+    pub layout: crate::athena::Layout,
+    /// How far back partition projection reaches, in days.
+    pub projection_days: u32,
+    /// Where Athena writes results, `s3://bucket/prefix`; `None`: the workgroup's.
+    pub results: Option<String>,
+    pub workgroup: String,
 }
 
 /// The account settings the spec manages; a group left out (`None`) is not managed.

@@ -427,6 +427,54 @@ pub enum BucketEncryption {
     },
 }
 
+/// A Glue Data Catalog database (`analytics.athena.database`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlueDatabase {
+    pub name: String,
+    /// `arn:PARTITION:glue:REGION:ACCOUNT:database/NAME`: Glue tags a database by its
+    /// ARN. Identifies the database; not compared.
+    pub arn: String,
+    pub description: String,
+    pub tags: Tags,
+}
+
+/// A Glue table over S3 data (`analytics.athena.table`). Glue cannot tag tables: the
+/// owning stack is the table parameter `sesinfra:stack` (`STACK_TAG`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlueTable {
+    pub database: String,
+    pub name: String,
+    pub description: String,
+    /// `EXTERNAL_TABLE` for data in S3.
+    pub table_type: String,
+    /// `StorageDescriptor.Location`, `s3://bucket/prefix/`.
+    pub location: String,
+    pub input_format: String,
+    pub output_format: String,
+    /// `SerdeInfo.SerializationLibrary` and its parameters.
+    pub serde_library: String,
+    pub serde_parameters: BTreeMap<String, String>,
+    pub columns: Vec<GlueColumn>,
+    pub partition_keys: Vec<GlueColumn>,
+    /// Table parameters (partition projection, the owner), without the ones AWS writes
+    /// itself (`athena::AWS_WRITTEN_PARAMETERS`).
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl GlueTable {
+    /// The stack the table's `sesinfra:stack` parameter names.
+    pub fn owner(&self) -> Option<&str> {
+        self.parameters.get(STACK_TAG).map(String::as_str)
+    }
+}
+
+/// A Glue column: its name and Hive type (`struct<reason:string>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlueColumn {
+    pub name: String,
+    pub type_name: String,
+}
+
 /// ARN builders, so every module spells them the same way.
 pub mod arn {
     pub fn configuration_set(partition: &str, region: &str, account: &str, name: &str) -> String {
@@ -457,6 +505,10 @@ pub mod arn {
 
     pub fn alarm(partition: &str, region: &str, account: &str, name: &str) -> String {
         format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}")
+    }
+
+    pub fn glue_database(partition: &str, region: &str, account: &str, name: &str) -> String {
+        format!("arn:{partition}:glue:{region}:{account}:database/{name}")
     }
 
     /// An SES identity's ARN.

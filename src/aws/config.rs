@@ -58,6 +58,10 @@ pub struct Clients {
     pub firehose: aws_sdk_firehose::Client,
     /// SNS: the topics sesinfra owns (`sns.rs`).
     pub sns: aws_sdk_sns::Client,
+    /// Glue: the Data Catalog database and table of `analytics.athena` (`glue.rs`).
+    pub glue: aws_sdk_glue::Client,
+    /// Athena: `history --engine athena`'s queries (`athena.rs`).
+    pub athena: aws_sdk_athena::Client,
     pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
@@ -147,6 +151,8 @@ pub async fn connect(settings: &AwsSettings) -> Result<Clients, ConfigError> {
         ses_v1: client!(aws_sdk_ses, "ses_v1"),
         firehose: client!(aws_sdk_firehose, "firehose"),
         sns: client!(aws_sdk_sns, "sns"),
+        glue: client!(aws_sdk_glue, "glue"),
+        athena: client!(aws_sdk_athena, "athena"),
         iam: client!(aws_sdk_iam, "iam"),
         kms: client!(aws_sdk_kms, "kms"),
         s3: aws_sdk_s3::Client::from_conf(s3_config),

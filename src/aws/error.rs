@@ -170,7 +170,8 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "NoSuchBucket"
         | "NotFound"
         | "ResourceNotFound"
-        | "ResourceNotFoundException" => ErrorKind::NotFound,
+        | "ResourceNotFoundException"
+        | "EntityNotFoundException" => ErrorKind::NotFound,
         "AlreadyExistsException"
         | "EntityAlreadyExists"
         | "BucketAlreadyOwnedByYou"
@@ -189,7 +190,11 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "InvalidClientTokenId"
         | "SignatureDoesNotMatch" => ErrorKind::AccessDenied,
         // SES v2's and Firehose's "too many of a resource"; IAM says LimitExceeded.
-        "LimitExceededException" | "LimitExceeded" | "TooManyBuckets" => ErrorKind::QuotaExceeded,
+        // Glue says ResourceNumberLimitExceededException.
+        "LimitExceededException"
+        | "LimitExceeded"
+        | "TooManyBuckets"
+        | "ResourceNumberLimitExceededException" => ErrorKind::QuotaExceeded,
         "BadRequestException"
         | "InvalidArgumentException"
         | "ValidationError"
@@ -199,6 +204,8 @@ fn classify(service: &str, operation: &str, code: &str, message: &str) -> ErrorK
         | "InvalidParameterValue"
         | "InvalidParameter"
         | "InvalidParameterException"
+        | "InvalidInputException"
+        | "InvalidRequestException"
         | "InvalidRequest"
         | "InvalidBucketName"
         | "MalformedXML" => ErrorKind::InvalidInput,
@@ -274,6 +281,8 @@ fn quota_name(service: &str, operation: &str, message: &str) -> String {
             "event destinations per SES configuration set (10)"
         }
         ("s3", "CreateBucket") => "S3 general purpose buckets per account",
+        ("glue", "CreateDatabase") => "Glue databases per account (10,000 by default)",
+        ("glue", "CreateTable") => "Glue tables per database (200,000 by default)",
         _ => "",
     };
     if named.is_empty() {

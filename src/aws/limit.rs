@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 /// Services sesinfra limits, by the name used in flags and messages, with the
 /// ceiling in calls per second.
-pub const DEFAULT_RATES: [(&str, f64); 10] = [
+pub const DEFAULT_RATES: [(&str, f64); 12] = [
     // Documented: 5 control-plane calls per second per account (hard limit).
     ("firehose", 5.0),
     // SES v2 publishes no rate; SES v1 documents 1/s for configuration-set calls.
@@ -48,6 +48,10 @@ pub const DEFAULT_RATES: [(&str, f64); 10] = [
     ("cloudwatch", 3.0),
     // Documented per API: 10 per second for the tag calls, more for the others.
     ("sns", 10.0),
+    // Glue and Athena publish per-operation quotas well above what one stack needs
+    // (e.g. GetTables, StartQueryExecution 20/s); stay well below them.
+    ("glue", 10.0),
+    ("athena", 10.0),
 ];
 
 /// The lowest rate adaptation goes down to: one call every two seconds.
@@ -456,7 +460,7 @@ mod tests {
                 .unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("SESINFRA_RATE_LAMBDA: unknown service `lambda` for a rate; one of: cloudwatch, firehose"),
+                .starts_with("SESINFRA_RATE_LAMBDA: unknown service `lambda` for a rate; one of: athena, cloudwatch, firehose"),
             "{err}"
         );
         let mut rates = Rates::default();

@@ -3,10 +3,12 @@
 //! project's own resource types (`crate::resources`), with errors as `AwsError`.
 
 pub mod account;
+pub mod athena;
 pub mod cloudwatch;
 pub mod config;
 pub mod error;
 pub mod firehose;
+pub mod glue;
 pub mod iam;
 pub mod kms;
 pub mod limit;

@@ -8,9 +8,11 @@
 //! - The Resource Groups Tagging API (`tag:GetResources`) answers, in one paginated
 //!   call across services, exactly the resources carrying `sesinfra:stack = <stack>`,
 //!   filtered to SES configuration sets, SES identities, Firehose delivery streams, SNS
-//!   topics and CloudWatch alarms (resource types `ses:configuration-set`,
-//!   `ses:identity`, `firehose:deliverystream`, `sns`, `cloudwatch:alarm`: the service
-//!   and resource type as written in the ARN, as the API reference defines them).
+//!   topics, CloudWatch alarms and Glue databases (resource types
+//!   `ses:configuration-set`, `ses:identity`, `firehose:deliverystream`, `sns`,
+//!   `cloudwatch:alarm`, `glue:database`: the service and resource type as written in
+//!   the ARN, as the API reference defines them). Glue cannot tag tables: the stack's
+//!   tables are read from its databases (`glue::get_tables`).
 //! - IAM roles are global and not covered by that regional API; sesinfra puts the
 //!   roles it generates under the IAM path `/sesinfra/<stack>/`, and `ListRoles` with
 //!   that `PathPrefix` returns only them (`iam::read_roles`, which reads them too).
@@ -34,6 +36,8 @@ pub const DELIVERY_STREAM_TYPE: &str = "firehose:deliverystream";
 /// service alone selects them.
 pub const SNS_TOPIC_TYPE: &str = "sns";
 pub const ALARM_TYPE: &str = "cloudwatch:alarm";
+/// Glue tags databases (not tables: those are found in the stack's databases).
+pub const GLUE_DATABASE_TYPE: &str = "glue:database";
 
 /// The API's maximum page size.
 const PAGE_SIZE: i32 = 100;
@@ -50,6 +54,8 @@ pub struct Discovery {
     pub sns_topics: Vec<String>,
     /// CloudWatch alarm names.
     pub alarms: Vec<String>,
+    /// Glue databases tagged with the stack.
+    pub glue_databases: Vec<String>,
 }
 
 /// Everything of `stack` in the clients' region that carries its tag.
@@ -68,6 +74,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
             .resource_type_filters(DELIVERY_STREAM_TYPE)
             .resource_type_filters(SNS_TOPIC_TYPE)
             .resource_type_filters(ALARM_TYPE)
+            .resource_type_filters(GLUE_DATABASE_TYPE)
             .resources_per_page(PAGE_SIZE)
             .set_pagination_token(token.take())
             .send()
@@ -83,6 +90,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
                 Some(Kind::Stream(name)) => found.streams.push(name),
                 Some(Kind::Topic(name)) => found.sns_topics.push(name),
                 Some(Kind::Alarm(name)) => found.alarms.push(name),
+                Some(Kind::GlueDatabase(name)) => found.glue_databases.push(name),
                 None => {
                     return Err(AwsError::local(
                         SERVICE,
@@ -105,6 +113,7 @@ pub async fn discover(clients: &Clients, stack: &str) -> Result<Discovery, AwsEr
         &mut found.streams,
         &mut found.sns_topics,
         &mut found.alarms,
+        &mut found.glue_databases,
     ] {
         list.sort();
         list.dedup();
@@ -221,6 +230,7 @@ enum Kind {
     Stream(String),
     Topic(String),
     Alarm(String),
+    GlueDatabase(String),
 }
 
 /// The kind and name of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/NAME`.
@@ -252,6 +262,7 @@ fn classify(resource_arn: &str) -> Option<Kind> {
         ("ses", "configuration-set") => Some(Kind::ConfigurationSet(name)),
         ("ses", "identity") => Some(Kind::Identity(name)),
         ("firehose", "deliverystream") => Some(Kind::Stream(name)),
+        ("glue", "database") => Some(Kind::GlueDatabase(name)),
         _ => None,
     }
 }
@@ -273,6 +284,10 @@ mod tests {
         assert_eq!(
             classify("arn:aws:firehose:eu-west-1:1:deliverystream/s"),
             Some(Kind::Stream("s".into()))
+        );
+        assert_eq!(
+            classify("arn:aws:glue:eu-west-1:1:database/ses_history"),
+            Some(Kind::GlueDatabase("ses_history".into()))
         );
         assert_eq!(classify("arn:aws:ses:eu-west-1:1:contact-list/x"), None);
         assert_eq!(

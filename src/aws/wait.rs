@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use super::athena::QueryPolls;
 use super::firehose::StreamPolls;
 use super::retry::RetryPolicy;
 
@@ -35,6 +36,8 @@ pub struct WaitPolicy {
     pub sdk_initial_backoff: Duration,
     /// Between two looks into a stream's S3 output while `verify` waits for records.
     pub event_poll: Duration,
+    /// While an Athena query runs (`athena.rs`).
+    pub athena_query: QueryPolls,
 }
 
 impl Default for WaitPolicy {
@@ -50,6 +53,7 @@ impl WaitPolicy {
         new_bucket: RetryPolicy::NEW_BUCKET,
         sdk_initial_backoff: SDK_INITIAL_BACKOFF,
         event_poll: EVENT_POLL,
+        athena_query: QueryPolls::DEFAULT,
     };
 
     /// The defaults with every delay multiplied by `factor`; time bounds unchanged.
@@ -71,6 +75,11 @@ impl WaitPolicy {
             new_bucket: retry(d.new_bucket),
             sdk_initial_backoff: scale(d.sdk_initial_backoff),
             event_poll: scale(d.event_poll),
+            athena_query: QueryPolls {
+                first_delay: scale(d.athena_query.first_delay),
+                max_delay: scale(d.athena_query.max_delay),
+                timeout: d.athena_query.timeout,
+            },
         }
     }
 

@@ -40,7 +40,7 @@ pub fn history(
     let now = OffsetDateTime::now_utc();
     let query = query_of(args, now)?;
     if args.engine == HistoryEngine::Athena {
-        return Err(HistoryError::EngineUnavailable.into());
+        return super::history_athena::history(args, &query, global, style, stdout, stderr);
     }
     let runtime = online::runtime()?;
     let (location, buffer_interval, clients) = match &args.archive {
@@ -224,7 +224,7 @@ fn archive_location(value: &str) -> Result<Location, HistoryError> {
 }
 
 /// The stream to read: the one named (logical or AWS name), or the spec's only one.
-fn stream_of<'m>(
+pub(super) fn stream_of<'m>(
     model: &'m Model,
     file: &str,
     name: Option<&str>,
@@ -284,11 +284,11 @@ fn stream_of<'m>(
 
 /// What a scan found besides the output it wrote.
 #[derive(Default)]
-struct Summary {
-    matched: u64,
+pub(super) struct Summary {
+    pub(super) matched: u64,
     stats: Stats,
-    bad: u64,
-    first_bad: Option<(String, u64, RecordError)>,
+    pub(super) bad: u64,
+    pub(super) first_bad: Option<(String, u64, RecordError)>,
 }
 
 /// One object's share: its rendered events, or its counts.
@@ -298,7 +298,7 @@ struct ObjectResult {
     summary: Summary,
 }
 
-fn scan(
+pub(super) fn scan(
     source: &Source<'_>,
     objects: &[ObjectRef],
     workers: usize,

@@ -23,6 +23,7 @@ mod audit;
 mod drift;
 mod export;
 mod history;
+mod history_athena;
 mod online;
 mod plan;
 mod progress;

@@ -15,8 +15,8 @@ use crate::desired::{Desired, Environment};
 use crate::plan::{Action, Address, Change, Plan, ResourceKind};
 use crate::resources::{
     AccountSettings, Alarm, Bucket, ConfigurationSet, DeliveryStream, EventDestination,
-    IdentityAttributes, IdentityNotifications, NotificationType, Role, STACK_TAG, SnsTopic,
-    StreamFailure, Tags, Target, arn,
+    GlueDatabase, GlueTable, IdentityAttributes, IdentityNotifications, NotificationType, Role,
+    STACK_TAG, SnsTopic, StreamFailure, Tags, Target, arn,
 };
 use crate::schedule::{self, Report, Step, StepRunner};
 
@@ -61,6 +61,14 @@ pub enum Work {
     /// The alarm's ARN, current and desired.
     UpdateAlarm(String, Alarm, Alarm),
     DeleteAlarm(String),
+    CreateGlueDatabase(GlueDatabase),
+    UpdateGlueDatabase(GlueDatabase, GlueDatabase),
+    DeleteGlueDatabase(String),
+    CreateGlueTable(GlueTable),
+    /// The desired table (Glue's UpdateTable replaces the whole definition).
+    UpdateGlueTable(GlueTable),
+    /// Database and table names.
+    DeleteGlueTable(String, String),
     /// No call: a join point that waits for a group of steps, so a group that must
     /// follow another depends on it once instead of on each of its steps (the plan's
     /// edges stay linear in its size). Not reported.
@@ -178,6 +186,14 @@ impl StepRunner<Work> for AwsRunner {
                 aws::cloudwatch::update_alarm(c, alarm_arn, have, want).await
             }
             Work::DeleteAlarm(name) => aws::cloudwatch::delete_alarm(c, name).await,
+            Work::CreateGlueDatabase(db) => aws::glue::create_database(c, db).await,
+            Work::UpdateGlueDatabase(have, want) => aws::glue::update_database(c, have, want).await,
+            Work::DeleteGlueDatabase(name) => aws::glue::delete_database(c, name).await,
+            Work::CreateGlueTable(t) => aws::glue::create_table(c, t).await,
+            Work::UpdateGlueTable(t) => aws::glue::update_table(c, t).await,
+            Work::DeleteGlueTable(database, name) => {
+                aws::glue::delete_table(c, database, name).await
+            }
             Work::Barrier => Ok(()),
         }
     }
@@ -239,8 +255,10 @@ async fn delete_stream(c: &Clients, name: &str, force: bool) -> Result<(), AwsEr
 /// Order of deletes: what references others goes first.
 fn delete_rank(kind: ResourceKind) -> u8 {
     match kind {
-        ResourceKind::EventDestination | ResourceKind::Alarm => 0,
-        ResourceKind::Identity | ResourceKind::IdentityNotifications => 1,
+        ResourceKind::EventDestination | ResourceKind::Alarm | ResourceKind::GlueTable => 0,
+        ResourceKind::Identity
+        | ResourceKind::IdentityNotifications
+        | ResourceKind::GlueDatabase => 1,
         ResourceKind::ConfigurationSet => 2,
         ResourceKind::FirehoseStream | ResourceKind::SnsTopic => 3,
         ResourceKind::IamRole => 4,
@@ -423,6 +441,31 @@ fn work_for(
         // Every field of an alarm but its name can be changed in place.
         (Address::Alarm(_), Action::Replace) => return Err(unsupported()),
         (Address::Alarm(key), Action::Delete) => Work::DeleteAlarm(key.clone()),
+        (Address::GlueDatabase(key), Action::Create) => {
+            Work::CreateGlueDatabase(state(&desired.glue_databases, key, change, Want)?.clone())
+        }
+        (Address::GlueDatabase(key), Action::Update) => Work::UpdateGlueDatabase(
+            state(&observed.glue_databases, key, change, Have)?.clone(),
+            state(&desired.glue_databases, key, change, Want)?.clone(),
+        ),
+        // Every field of a database can be changed in place.
+        (Address::GlueDatabase(_), Action::Replace) => return Err(unsupported()),
+        (Address::GlueDatabase(key), Action::Delete) => Work::DeleteGlueDatabase(key.clone()),
+        (Address::GlueTable { database, table }, action) => {
+            let key = (database.clone(), table.clone());
+            match action {
+                Action::Create => {
+                    Work::CreateGlueTable(state(&desired.glue_tables, &key, change, Want)?.clone())
+                }
+                Action::Update => {
+                    state(&observed.glue_tables, &key, change, Have)?;
+                    Work::UpdateGlueTable(state(&desired.glue_tables, &key, change, Want)?.clone())
+                }
+                // UpdateTable replaces the whole definition: never a replace.
+                Action::Replace => return Err(unsupported()),
+                Action::Delete => Work::DeleteGlueTable(key.0, key.1),
+            }
+        }
     })
 }
 
@@ -521,6 +564,9 @@ pub fn steps(
             ),
             Work::CreateAlarm(a) | Work::UpdateAlarm(_, _, a) => {
                 topics(&mut a.alarm_actions.iter().chain(&a.ok_actions))
+            }
+            Work::CreateGlueTable(t) | Work::UpdateGlueTable(t) => {
+                vec![Address::GlueDatabase(t.database.clone())]
             }
             Work::PutIdentity(_, _, want) => want
                 .default_configuration_set
@@ -1047,6 +1093,62 @@ mod tests {
             "delete configuration_set.old-0",
             "delete event_destination.old-1999.alerts"
         ));
+    }
+
+    fn glue(stack: &str) -> Desired {
+        let layout = crate::athena::layout("ses/").unwrap();
+        let mut d = Desired::default();
+        d.glue_databases.insert(
+            "ses_history".into(),
+            GlueDatabase {
+                name: "ses_history".into(),
+                arn: arn::glue_database("aws", "eu-west-1", "111122223333", "ses_history"),
+                description: String::new(),
+                tags: [("sesinfra:stack".to_owned(), stack.to_owned())].into(),
+            },
+        );
+        d.glue_tables.insert(
+            ("ses_history".into(), "events".into()),
+            crate::athena::table(&crate::athena::TableSpec {
+                stack,
+                database: "ses_history",
+                table: "events",
+                bucket: "b",
+                layout: &layout,
+                projection_days: 30,
+            }),
+        );
+        d
+    }
+
+    #[test]
+    fn a_glue_table_follows_its_database_and_goes_before_it() {
+        let steps = steps_for(&glue("s"), &Desired::default());
+        assert!(precedes(
+            &steps,
+            "create glue_database.ses_history",
+            "create glue_table.ses_history.events"
+        ));
+        let steps = steps_for(&Desired::default(), &glue("s"));
+        assert!(precedes(
+            &steps,
+            "delete glue_table.ses_history.events",
+            "delete glue_database.ses_history"
+        ));
+        // Equal states: nothing to do; one parameter changed: one update.
+        assert!(plan::diff("s", &glue("s"), &glue("s")).is_empty());
+        let mut changed = glue("s");
+        for t in changed.glue_tables.values_mut() {
+            t.parameters
+                .insert("projection.dt.range".into(), "NOW-1DAYS,NOW".into());
+        }
+        let p = plan::diff("s", &changed, &glue("s"));
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!(p.changes[0].action, Action::Update);
+        assert_eq!(
+            p.changes[0].fields[0].path,
+            "parameters.projection.dt.range"
+        );
     }
 
     #[tokio::test]

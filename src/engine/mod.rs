@@ -295,6 +295,7 @@ pub async fn prepare(
         plan = plan.into_destroy(deletes);
         plan.diagnostics.extend(kept);
     }
+    plan = keep_databases_with_foreign_tables(plan, &observed);
     // `account:` left the spec (or the stack is destroyed): its marker goes with the
     // sets' tags, and the account settings stay as they are. Say so.
     let marked = observed
@@ -360,6 +361,45 @@ async fn topic_key_checks(clients: &Clients, desired: &Desired) -> Vec<PlanDiagn
         }
     }
     found
+}
+
+/// Glue's DeleteDatabase deletes the tables in it too: a database the plan would
+/// delete is kept, with a diagnostic, while it holds tables the stack does not own.
+fn keep_databases_with_foreign_tables(plan: Plan, observed: &Observed) -> Plan {
+    let kept: Vec<(String, &Vec<String>)> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match (&c.address, c.action) {
+            (Address::GlueDatabase(name), Action::Delete) => observed
+                .foreign_glue_tables
+                .get(name)
+                .map(|tables| (name.clone(), tables)),
+            _ => None,
+        })
+        .collect();
+    if kept.is_empty() {
+        return plan;
+    }
+    let Plan {
+        stack,
+        changes,
+        diagnostics,
+        ..
+    } = plan;
+    let changes = changes
+        .into_iter()
+        .filter(|c| {
+            !matches!(&c.address, Address::GlueDatabase(n)
+                if c.action == Action::Delete && kept.iter().any(|(k, _)| k == n))
+        })
+        .collect();
+    let mut kept_plan = Plan::new(&stack, changes);
+    kept_plan.diagnostics = diagnostics;
+    kept_plan.diagnostics.extend(
+        kept.iter()
+            .map(|(name, tables)| PlanDiagnostic::glue_database_not_empty(name, tables)),
+    );
+    kept_plan
 }
 
 /// What a destroyed stack leaves: the identities it manages, back to AWS's defaults

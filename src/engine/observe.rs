@@ -6,7 +6,7 @@
 //! `aws::tagging::discover`) is read: other teams' resources in a shared account are
 //! never listed or read, so they cannot break or slow a command.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -29,6 +29,7 @@ const FIREHOSE_READS: usize = 2;
 const IAM_READS: usize = 4;
 const S3_READS: usize = 4;
 const SNS_READS: usize = 4;
+const GLUE_READS: usize = 4;
 
 /// Reads in flight for a service with rate ceiling `rate` (calls per second).
 fn reads_in_flight(rate: f64, floor: usize) -> usize {
@@ -55,6 +56,9 @@ pub struct Observed {
     /// When the spec has `account:`: another stack whose configuration set carries the
     /// account-settings marker, as `(stack, set)`, checked on the set itself.
     pub account_owner: Option<(String, String)>,
+    /// Tables the stack does not own in the Glue databases it reads, by database: a
+    /// database holding any is never deleted (Glue would delete them with it).
+    pub foreign_glue_tables: BTreeMap<String, Vec<String>>,
 }
 
 struct Limits {
@@ -64,6 +68,7 @@ struct Limits {
     s3: Arc<Semaphore>,
     sns: Arc<Semaphore>,
     cloudwatch: Arc<Semaphore>,
+    glue: Arc<Semaphore>,
 }
 
 /// A read in flight.
@@ -85,6 +90,9 @@ enum Read {
     /// The alarms the spec names and those the stack's tag marks, as found.
     Alarms(Vec<crate::resources::Alarm>),
     Notifications(std::collections::BTreeMap<String, crate::resources::IdentityNotifications>),
+    GlueDatabase(String, Option<crate::resources::GlueDatabase>),
+    /// Every table of a database.
+    GlueTables(String, Vec<crate::resources::GlueTable>),
 }
 
 pub async fn observe(
@@ -115,6 +123,10 @@ pub async fn observe(
             SNS_READS,
         ))),
         cloudwatch: Arc::new(Semaphore::new(1)),
+        glue: Arc::new(Semaphore::new(reads_in_flight(
+            clients.rates.get("glue"),
+            GLUE_READS,
+        ))),
     };
     let topic_arn = |name: &str| {
         crate::resources::arn::sns_topic(&env.partition, &env.region, &env.account_id, name)
@@ -230,6 +242,42 @@ pub async fn observe(
     // (and its IAM path), never by listing everything in the account, so other teams'
     // resources cost no calls. Each candidate is then read in full like the rest.
     let discovery = aws::tagging::discover(clients, stack).await?;
+    // Glue databases the spec names and the stack's (by tag), each with all its tables
+    // (one paginated GetTables): Glue cannot tag tables, so the stack's tables are
+    // found in its databases by their `sesinfra:stack` parameter.
+    let mut databases: BTreeSet<String> = desired.glue_databases.keys().cloned().collect();
+    databases.extend(discovery.glue_databases.iter().cloned());
+    for name in databases {
+        let key = if desired.glue_databases.contains_key(&name) {
+            name.clone()
+        } else {
+            format!("\u{0}{name}")
+        };
+        let database_arn = crate::resources::arn::glue_database(
+            &env.partition,
+            &env.region,
+            &env.account_id,
+            &name,
+        );
+        let (c, n) = (clients.clone(), name.clone());
+        spawn(
+            &mut reads,
+            &limits.glue,
+            Box::pin(async move {
+                let db = aws::glue::get_database(&c, &n, &database_arn).await?;
+                Ok(Read::GlueDatabase(key, db))
+            }),
+        );
+        let c = clients.clone();
+        spawn(
+            &mut reads,
+            &limits.glue,
+            Box::pin(async move {
+                let tables = aws::glue::get_tables(&c, &name).await?;
+                Ok(Read::GlueTables(name, tables))
+            }),
+        );
+    }
     // Candidates are keyed with a leading NUL so they are told apart from the
     // resources the spec names (see `candidate` below).
     let mut read_candidates =
@@ -325,6 +373,9 @@ pub async fn observe(
     let mut owned_sets = Vec::new();
     let mut orphan_streams = Vec::new();
     let mut orphan_topics = Vec::new();
+    // Databases whose tables are the stack's to read: named by the spec or owned.
+    let mut table_databases: BTreeSet<String> = desired.glue_databases.keys().cloned().collect();
+    let mut tables_read: Vec<(String, Vec<crate::resources::GlueTable>)> = Vec::new();
     // Keys starting with NUL are candidates found by listing, not desired resources.
     let candidate = |key: &str| key.strip_prefix('\u{0}').map(str::to_owned);
     while let Some(joined) = reads.join_next().await {
@@ -424,6 +475,22 @@ pub async fn observe(
                     observed.state.identities.insert(name, attrs);
                 }
             },
+            Read::GlueDatabase(key, Some(db)) => match candidate(&key) {
+                Some(name) if owned(&db.tags) => {
+                    table_databases.insert(name.clone());
+                    observed.state.glue_databases.insert(name, db);
+                }
+                Some(_) => {}
+                None => {
+                    if !owned(&db.tags) {
+                        observed
+                            .clashes
+                            .push(clash(Address::GlueDatabase(key.clone()), &db.tags));
+                    }
+                    observed.state.glue_databases.insert(key, db);
+                }
+            },
+            Read::GlueTables(database, tables) => tables_read.push((database, tables)),
             Read::Account(settings) => observed.state.account = Some(settings),
             Read::Topic(key, Some(topic)) => match candidate(&key) {
                 Some(name) if owned(&topic.tags) => orphan_topics.push((name, topic)),
@@ -469,6 +536,35 @@ pub async fn observe(
     }
     if let Some(e) = first_error {
         return Err(e);
+    }
+    for (database, tables) in tables_read {
+        if !table_databases.contains(&database) {
+            continue;
+        }
+        for table in tables {
+            let key = (database.clone(), table.name.clone());
+            let owner = table.owner().map(str::to_owned);
+            if desired.glue_tables.contains_key(&key) {
+                if owner.as_deref() != Some(stack) {
+                    observed.clashes.push(Clash {
+                        address: Address::GlueTable {
+                            database: key.0.clone(),
+                            table: key.1.clone(),
+                        },
+                        owner,
+                    });
+                }
+                observed.state.glue_tables.insert(key, table);
+            } else if owner.as_deref() == Some(stack) {
+                observed.state.glue_tables.insert(key, table);
+            } else {
+                observed
+                    .foreign_glue_tables
+                    .entry(database.clone())
+                    .or_default()
+                    .push(table.name);
+            }
+        }
     }
     // A stream the spec no longer has is addressed by its logical name (so a renamed
     // stream is a replace), unless that name belongs to a stream that exists.

@@ -64,9 +64,23 @@ pub enum HistoryError {
         compression: &'static str,
     },
     #[error(
-        "the athena engine is not available yet: use --engine local (the default), which reads the archive directly"
+        "{file}: the spec has no `analytics.athena`: add it and apply (it creates the Glue table Athena reads), or use --engine local"
     )]
-    EngineUnavailable,
+    NoAthena { file: String },
+    #[error(
+        "--engine athena reads the spec's analytics.athena table, not --archive; use --engine local to read an archive"
+    )]
+    AthenaArchive,
+    #[error("{file}: --stream {name}: analytics.athena reads stream `{athena}`")]
+    AthenaOtherStream {
+        file: String,
+        name: String,
+        athena: String,
+    },
+    #[error("Athena answered rows sesinfra cannot read: {0}")]
+    AthenaRows(String),
+    #[error("Athena named object `{0}`, which is not in the stream's bucket")]
+    AthenaObject(String),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error("cannot write output: {0}")]

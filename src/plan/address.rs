@@ -20,6 +20,8 @@ pub enum ResourceKind {
     SnsTopic,
     IdentityNotifications,
     Alarm,
+    GlueDatabase,
+    GlueTable,
 }
 
 impl ResourceKind {
@@ -36,6 +38,8 @@ impl ResourceKind {
             ResourceKind::SnsTopic => "sns_topic",
             ResourceKind::IdentityNotifications => "identity_notifications",
             ResourceKind::Alarm => "alarm",
+            ResourceKind::GlueDatabase => "glue_database",
+            ResourceKind::GlueTable => "glue_table",
         }
     }
 
@@ -52,7 +56,9 @@ impl ResourceKind {
             | ResourceKind::Identity
             | ResourceKind::Account
             | ResourceKind::IdentityNotifications
-            | ResourceKind::Alarm => &[],
+            | ResourceKind::Alarm
+            | ResourceKind::GlueDatabase
+            | ResourceKind::GlueTable => &[],
         }
     }
 
@@ -68,6 +74,8 @@ impl ResourceKind {
             ResourceKind::SnsTopic,
             ResourceKind::IdentityNotifications,
             ResourceKind::Alarm,
+            ResourceKind::GlueDatabase,
+            ResourceKind::GlueTable,
         ]
         .into_iter()
         .find(|k| k.as_str() == prefix)
@@ -103,6 +111,10 @@ pub enum Address {
     IdentityNotifications(String),
     /// A CloudWatch alarm by its name.
     Alarm(String),
+    /// A Glue database by its name.
+    GlueDatabase(String),
+    /// A Glue table by its database's name and its own.
+    GlueTable { database: String, table: String },
 }
 
 impl Address {
@@ -118,6 +130,8 @@ impl Address {
             Address::SnsTopic(_) => ResourceKind::SnsTopic,
             Address::IdentityNotifications(_) => ResourceKind::IdentityNotifications,
             Address::Alarm(_) => ResourceKind::Alarm,
+            Address::GlueDatabase(_) => ResourceKind::GlueDatabase,
+            Address::GlueTable { .. } => ResourceKind::GlueTable,
         }
     }
 
@@ -132,15 +146,17 @@ impl Address {
             | Address::Identity(n)
             | Address::SnsTopic(n)
             | Address::IdentityNotifications(n)
-            | Address::Alarm(n) => n.clone(),
+            | Address::Alarm(n)
+            | Address::GlueDatabase(n) => n.clone(),
             Address::EventDestination { set, destination } => format!("{set}.{destination}"),
+            Address::GlueTable { database, table } => format!("{database}.{table}"),
             Address::Account => "account".to_owned(),
         }
     }
 
     /// Reads an address as `Display` writes it. Configuration set names cannot hold a
     /// `.` (`[A-Za-z0-9_-]`), so an event destination's set ends at the first one;
-    /// identities (`example.com`) keep theirs.
+    /// identities (`example.com`) keep theirs. Glue names hold no `.` either.
     pub fn parse(text: &str) -> Option<Address> {
         if text == "account" {
             return Some(Address::Account);
@@ -167,6 +183,14 @@ impl Address {
             ResourceKind::SnsTopic => Address::SnsTopic(name),
             ResourceKind::IdentityNotifications => Address::IdentityNotifications(name),
             ResourceKind::Alarm => Address::Alarm(name),
+            ResourceKind::GlueDatabase => Address::GlueDatabase(name),
+            ResourceKind::GlueTable => {
+                let (database, table) = name.split_once('.')?;
+                Address::GlueTable {
+                    database: database.to_owned(),
+                    table: table.to_owned(),
+                }
+            }
         })
     }
 }
@@ -232,6 +256,17 @@ mod tests {
                 Address::Alarm("mail-ses-bounce-rate".into()),
                 "alarm.mail-ses-bounce-rate",
             ),
+            (
+                Address::GlueDatabase("ses_history".into()),
+                "glue_database.ses_history",
+            ),
+            (
+                Address::GlueTable {
+                    database: "ses_history".into(),
+                    table: "events".into(),
+                },
+                "glue_table.ses_history.events",
+            ),
         ];
         for (address, text) in cases {
             assert_eq!(address.to_string(), text);
@@ -260,6 +295,7 @@ mod tests {
             "queue.x",
             "event_destination.only-set",
             "account.x",
+            "glue_table.only-database",
         ] {
             assert_eq!(Address::parse(text), None, "{text}");
         }

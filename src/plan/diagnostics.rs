@@ -95,6 +95,19 @@ impl PlanDiagnostic {
         }
     }
 
+    /// A Glue database the stack owns is kept because it holds tables the stack does not
+    /// own: Glue's DeleteDatabase would delete them too.
+    pub fn glue_database_not_empty(database: &str, tables: &[String]) -> PlanDiagnostic {
+        PlanDiagnostic {
+            severity: Severity::Warning,
+            address: Address::GlueDatabase(database.to_owned()),
+            message: format!(
+                "kept: Glue database {database} holds tables this stack does not own ({}), and                  deleting a database deletes its tables; move or delete them and apply again",
+                tables.join(", ")
+            ),
+        }
+    }
+
     /// `destroy` keeps a bucket with `deletion_policy: delete` that still holds objects.
     pub fn bucket_not_empty(logical: &str, bucket: &str) -> PlanDiagnostic {
         PlanDiagnostic {

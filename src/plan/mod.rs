@@ -280,6 +280,18 @@ pub fn diff(stack: &str, desired: &Desired, observed: &Desired) -> Plan {
         &mut changes,
         &mut deletes,
     );
+    diff_map(
+        &desired.glue_databases,
+        &observed.glue_databases,
+        &mut changes,
+        &mut deletes,
+    );
+    diff_map(
+        &desired.glue_tables,
+        &observed.glue_tables,
+        &mut changes,
+        &mut deletes,
+    );
     // The account is a singleton, never created or deleted: only its managed groups
     // are compared (an unmanaged group is not in `desired`'s fields).
     if let (Some(want), Some(have)) = (&desired.account, &observed.account) {
@@ -324,6 +336,8 @@ pub fn state_fields(state: &Desired) -> BTreeMap<String, BTreeMap<String, Value>
     add(&mut out, &state.sns_topics);
     add(&mut out, &state.identity_notifications);
     add(&mut out, &state.alarms);
+    add(&mut out, &state.glue_databases);
+    add(&mut out, &state.glue_tables);
     if let Some(account) = &state.account {
         out.insert(Address::Account.to_string(), account.fields());
     }

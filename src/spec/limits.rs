@@ -136,6 +136,31 @@ pub const BUFFER_INTERVAL_SECONDS: RangeInclusive<u32> = 0..=900;
 pub const DEFAULT_BUFFER_INTERVAL_SECONDS: u32 = 300;
 pub const DEFAULT_COMPRESSION: Compression = Compression::Uncompressed;
 
+// ---- Analytics (Glue and Athena) -------------------------------------------------
+
+/// Glue database and table names as Athena reads them: lower case, digits and '_'
+/// (Glue folds names to lower case; Athena rejects other characters without quoting).
+pub const GLUE_NAME_LEN: RangeInclusive<usize> = 1..=255;
+
+/// The JSON Schema pattern of a Glue database or table name.
+pub fn glue_name_pattern() -> String {
+    format!(
+        "^[a-z0-9_]{{{},{}}}$",
+        GLUE_NAME_LEN.start(),
+        GLUE_NAME_LEN.end()
+    )
+}
+
+/// E.g. `1-255 of a-z 0-9 and '_'`, for descriptions.
+pub fn glue_name_describe() -> String {
+    format!("{} of a-z 0-9 and '_'", span(&GLUE_NAME_LEN))
+}
+/// Athena's default workgroup.
+pub const DEFAULT_ATHENA_WORKGROUP: &str = "primary";
+/// How far back partition projection reaches when the stream's bucket has no
+/// lifecycle expiry (two years of the stream's time partitions).
+pub const DEFAULT_PROJECTION_DAYS: u32 = 731;
+
 // ---- Configuration sets -----------------------------------------------------------
 
 pub const DEFAULT_SENDING_ENABLED: bool = true;

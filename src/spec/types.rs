@@ -69,6 +69,69 @@ pub struct Spec {
     /// region may manage them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Account>,
+    /// Query the archive at scale: a Glue table for Amazon Athena over a stream's S3
+    /// output (`sesinfra history --engine athena`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<Analytics>,
+}
+
+/// Analytics over the event archive.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Analytics {
+    /// A Glue database and table for Athena over a Firehose stream's S3 output, with
+    /// partition projection matching the stream's prefix (no crawler, no MSCK REPAIR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub athena: Option<Athena>,
+}
+
+/// The Glue database and table Athena queries the archive through.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Athena {
+    /// Logical name of the stream in `firehose_streams:` whose S3 output the table reads.
+    pub stream: String,
+    #[schemars(
+        regex(pattern = limits::glue_name_pattern()),
+        description = format!(
+            "Glue database, {} (Athena reads lower-case names only). sesinfra creates and owns it.",
+            limits::glue_name_describe()
+        )
+    )]
+    pub database: String,
+    #[schemars(
+        regex(pattern = limits::glue_name_pattern()),
+        description = format!(
+            "Glue table in that database, {}.",
+            limits::glue_name_describe()
+        )
+    )]
+    pub table: String,
+    /// Where Athena writes query results: `{bucket: <logical>, prefix: "athena-results/"}`
+    /// or `{s3_uri: "s3://bucket/prefix/"}`. Default: the workgroup's result location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<AthenaResults>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = format!(
+        "Athena workgroup the queries run in. Default `{}`.",
+        limits::DEFAULT_ATHENA_WORKGROUP
+    ))]
+    pub workgroup: Option<String>,
+}
+
+/// Athena's query result location: exactly one of `bucket` (with `prefix`) or `s3_uri`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AthenaResults {
+    /// Logical name of a bucket in `buckets:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// Key prefix in that bucket, e.g. `athena-results/`. Default: the bucket's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// An S3 location outside the spec, `s3://bucket/prefix/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_uri: Option<String>,
 }
 
 /// SES account-level settings of the region. A group left out is not managed.

@@ -9,12 +9,13 @@
 //! `buckets.rs`, `streams.rs`, `configuration_sets.rs`, `event_destinations.rs`,
 //! `sns_topics.rs` (with `topic`/`topic_arn` references), `identities.rs` (with their
 //! notification topics) and the bounce/complaint rule in `feedback.rs`, `alarms.rs`,
-//! and `account.rs`.
+//! `account.rs`, and `analytics.rs`.
 //! AWS's naming/ARN rules (`names.rs`) and Firehose prefix rules (`prefix.rs`) are pure
 //! functions. Every default and limit comes from `crate::spec::limits`.
 
 mod account;
 mod alarms;
+mod analytics;
 mod buckets;
 mod configuration_sets;
 mod event_destinations;
@@ -225,6 +226,11 @@ impl Checker {
         let identities = self.identities(&ctx, spec, &configuration_sets);
         let alarms = self.alarms(&ctx, spec, &configuration_sets);
         let account = spec.account.as_ref().map(|a| self.account(a, spec));
+        let athena = spec
+            .analytics
+            .as_ref()
+            .and_then(|a| a.athena.as_ref())
+            .and_then(|a| self.athena(&ctx, a, spec, &buckets, &streams));
 
         Model {
             stack: spec.stack.clone(),
@@ -237,6 +243,7 @@ impl Checker {
             account,
             sns_topics,
             alarms,
+            athena,
         }
     }
 }

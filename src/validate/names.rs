@@ -44,6 +44,45 @@ pub fn stream_name(value: &str) -> Result<(), String> {
     charset(value, &limits::STREAM_NAME, "a Firehose stream name")
 }
 
+/// Glue database and table names Athena can query without quoting.
+pub fn glue_name(value: &str, what: &str) -> Result<(), String> {
+    let ok = limits::GLUE_NAME_LEN.contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be {} (Glue folds names to lower case and Athena reads no other characters)",
+            limits::glue_name_describe()
+        ))
+    }
+}
+
+/// `s3://bucket/prefix`, the bucket a valid name.
+pub fn s3_uri(value: &str) -> Result<(), String> {
+    let help = "an S3 location looks like s3://bucket/prefix/".to_owned();
+    let Some(rest) = value.strip_prefix("s3://") else {
+        return Err(help);
+    };
+    let bucket = rest.split('/').next().unwrap_or("");
+    bucket_name(bucket).map_err(|rule| format!("{help}; {rule}"))
+}
+
+/// Athena workgroup names.
+pub fn athena_workgroup(value: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err("an Athena workgroup name must be 1-128 of A-Z a-z 0-9, '.', '_' and '-'".into())
+    }
+}
+
 pub fn variable_name(value: &str) -> Result<(), String> {
     if crate::spec::interpolate::is_name(value) {
         Ok(())

@@ -107,7 +107,19 @@ def _load_app(args, parser):
 
 # The services sesinfra and its tests call: imported by the fork server before it
 # forks, so each emulator starts with them loaded (moto imports them lazily).
-_SERVICES = ("cloudwatch", "firehose", "iam", "kms", "resourcegroupstaggingapi", "s3", "ses", "sesv2", "sts")
+_SERVICES = (
+    "athena",
+    "cloudwatch",
+    "firehose",
+    "glue",
+    "iam",
+    "kms",
+    "resourcegroupstaggingapi",
+    "s3",
+    "ses",
+    "sesv2",
+    "sts",
+)
 
 
 def _start_serving(host: str, port: int, app, handler) -> tuple[str, object, threading.Thread]:
@@ -224,6 +236,8 @@ _WARM_UP_CALLS = (
     ("firehose", "POST", "/", {"X-Amz-Target": "Firehose_20150804.ListDeliveryStreams"}, "{}"),
     ("tagging", "POST", "/", {"X-Amz-Target": "ResourceGroupsTaggingAPI_20170126.GetResources"}, "{}"),
     ("kms", "POST", "/", {"X-Amz-Target": "TrentService.ListKeys"}, "{}"),
+    ("glue", "POST", "/", {"X-Amz-Target": "AWSGlue.GetDatabases"}, "{}"),
+    ("athena", "POST", "/", {"X-Amz-Target": "AmazonAthena.ListWorkGroups"}, "{}"),
     ("s3", "GET", "/", {}, ""),
     ("ses", "GET", "/v2/email/contact-lists", {}, ""),
 )

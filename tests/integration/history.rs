@@ -535,7 +535,7 @@ fn bad_input_says_what_is_valid() {
         .run();
     Test::new()
         .args(["history", "--archive", &archive, "--engine", "athena"])
-        .stderr("error: the athena engine is not available yet: use --engine local (the default), which reads the archive directly\n")
+        .stderr("error: --engine athena reads the spec's analytics.athena table, not --archive; use --engine local to read an archive\n")
         .status(1)
         .run();
     let out = sesinfra()

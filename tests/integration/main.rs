@@ -2,6 +2,8 @@
 //! (faster to build); helpers in `support`.
 
 mod alerts;
+mod analytics;
+mod athena_sql;
 mod audit;
 mod aws_firehose;
 mod aws_iam;
@@ -20,6 +22,7 @@ mod examples;
 mod export;
 mod fixtures;
 mod history;
+mod history_athena;
 mod readme;
 mod renderings;
 mod replay;

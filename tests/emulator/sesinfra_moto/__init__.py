@@ -10,6 +10,8 @@ first request.  Each module documents the defects it fixes:
 * cloudwatch_alarms.py  CloudWatch metric alarms: tags, validation, AWS/SES metrics
 * s3.py         S3 XML root elements, bucket-policy conditions, AccessDenied body
 * firehose.py   DescribeDeliveryStream defaults, S3 mirror after UpdateDestination
+* glue.py       Glue input validation, lower-case names, database tags; Athena
+                GetQueryResults paging
 * tagging.py    Resource Groups Tagging API GetResources for SES and Firehose
 * iam.py        IAM GetAccountAuthorizationDetails paged by MaxItems and Marker
 * control.py    /_sesinfra/ endpoints: health check and fault injection
@@ -31,6 +33,7 @@ from . import (
     account,
     cloudwatch_alarms,
     firehose,
+    glue,
     iam,
     s3,
     s3_buckets,
@@ -55,6 +58,7 @@ def install() -> None:
     s3.install()
     s3_buckets.install()
     firehose.install()
+    glue.install()
     tagging.install()
     iam.install()
     account.install()

@@ -1,4 +1,5 @@
-"""Resource Groups Tagging API: GetResources for SES, Firehose and SNS as AWS answers it.
+"""Resource Groups Tagging API: GetResources for SES, Firehose, SNS, CloudWatch alarms
+and Glue databases as AWS answers it.
 
 moto 5.2.5 lists SES v2 identities under the type `ses:email-identity` with
 ARNs `.../email-identity/NAME`; AWS's type and ARN are `ses:identity` and
@@ -30,12 +31,20 @@ from typing import Any, Iterator
 from moto.core.responses import ActionResult
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.firehose.models import firehose_backends
+from moto.glue.models import glue_backends
 from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-TYPES = ("ses:configuration-set", "ses:identity", "firehose:deliverystream", "sns", "cloudwatch:alarm")
+TYPES = (
+    "ses:configuration-set",
+    "ses:identity",
+    "firehose:deliverystream",
+    "sns",
+    "cloudwatch:alarm",
+    "glue:database",
+)
 
 _moto: dict[str, Any] = {}
 
@@ -79,6 +88,12 @@ def _resources(account: str, region: str, partition: str, wanted: set[str]) -> I
     if "sns" in wanted:
         for topic in list(sns_backends[account][region].topics.values()):
             yield topic.arn, [{"Key": k, "Value": v} for k, v in topic._tags.items()]
+    if "glue:database" in wanted:
+        glue = glue_backends[account][region]
+        for name in list(glue.databases):
+            arn = f"arn:{partition}:glue:{region}:{account}:database/{name}"
+            tags = glue.tagger.get_tag_dict_for_resource(arn)
+            yield arn, [{"Key": k, "Value": v or ""} for k, v in tags.items()]
 
 
 def _matches(tags: list[dict[str, str]], filters: list[dict[str, Any]]) -> bool:

@@ -49,6 +49,7 @@ def _check(shape: Shape, value: Any, path: str) -> None:
         if not isinstance(value, dict):
             _fail(path, value, "Member must be a map")
         for key, item in value.items():
+            _check(shape.key, key, f"{path}.key")
             _check(shape.value, item, f"{path}.{key}")
     elif kind == "string":
         if not isinstance(value, str):

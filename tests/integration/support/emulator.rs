@@ -189,6 +189,13 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("{method} /_sesinfra/{name} answered {answer:?}: {e}"))
     }
 
+    /// Calls one of moto's own endpoints (`/moto-api/...`, e.g. Athena's canned query
+    /// results) with a JSON body; panics unless it answers `status`.
+    pub fn moto_api(&self, path: &str, body: &serde_json::Value, status: u16) {
+        let (got, answer) = self.http("POST", &format!("/moto-api/{path}"), &body.to_string());
+        assert_eq!(got, status, "POST /moto-api/{path}: {answer}");
+    }
+
     /// One HTTP/1.0 request to the emulator (loopback, no proxy); the status and body.
     fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let host = self
