@@ -308,6 +308,7 @@ pub(super) fn scan(
 ) -> Result<Summary, HistoryError> {
     let needle = query.needle();
     let finder = needle.as_deref().map(memchr::memmem::Finder::new);
+    let brief_suffices = query.brief_suffices();
     let mut total = Summary::default();
     source.scan(
         objects,
@@ -318,6 +319,13 @@ pub(super) fn scan(
             while let Some(chunk) = chunks.next_chunk()? {
                 let mut visit = |number: &dyn Fn() -> u64, line: &[u8]| {
                     if line.iter().all(u8::is_ascii_whitespace) {
+                        return;
+                    }
+                    if brief_suffices && let Some(brief) = archive::record::brief(line) {
+                        if query.matches_brief(&brief) {
+                            result.summary.matched += 1;
+                            result.summary.stats.add_brief(&brief);
+                        }
                         return;
                     }
                     match archive::record::parse(line) {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::{Date, Duration, OffsetDateTime};
 
+use crate::archive::record::Brief;
 use crate::archive::{ArchiveError, Record, Span};
 use crate::model::EventType;
 
@@ -132,6 +133,23 @@ impl Query {
             })
     }
 
+    /// Whether `brief` records are enough to answer the query: stats without message-id
+    /// or recipient filters.
+    pub fn brief_suffices(&self) -> bool {
+        self.stats && self.message_id.is_none() && self.recipient.is_none()
+    }
+
+    /// `matches` for a brief record; only meaningful when `brief_suffices`.
+    pub fn matches_brief(&self, record: &Brief<'_>) -> bool {
+        self.since.is_none_or(|s| record.time_ms >= unix_ms(s))
+            && self.until.is_none_or(|u| record.time_ms <= unix_ms(u))
+            && (self.events.is_empty() || self.events.contains(&record.event))
+            && self
+                .configuration_set
+                .as_deref()
+                .is_none_or(|set| record.configuration_set == Some(set))
+    }
+
     /// Bytes every matching line contains as written, when the query has such a
     /// selective value: lines without them need not be parsed. Only values JSON writes
     /// as themselves (no escapes) qualify.
@@ -213,7 +231,15 @@ pub struct StatsRow {
 
 impl Stats {
     pub fn add(&mut self, record: &Record<'_>) {
-        let set = record.configuration_set.as_deref().unwrap_or("");
+        self.add_brief(&Brief {
+            event: record.event,
+            time_ms: record.time_ms,
+            configuration_set: record.configuration_set.as_deref(),
+        });
+    }
+
+    pub fn add_brief(&mut self, record: &Brief<'_>) {
+        let set = record.configuration_set.unwrap_or("");
         let days = match self.counts.get_mut(set) {
             Some(days) => days,
             None => self.counts.entry(set.to_owned()).or_default(),
