@@ -13,7 +13,7 @@ use super::{Outcome, Style, load_spec, online};
 use crate::archive::{self, Layout, ObjectRef, RecordError, Source};
 use crate::aws::{self, Clients};
 use crate::cli::{GlobalArgs, HistoryArgs, HistoryEngine, HistoryFormat};
-use crate::engine::{self, EngineError};
+use crate::engine::EngineError;
 use crate::error::Error;
 use crate::history::{self, HistoryError, Query, Stats, render};
 use crate::model::{Compression, Model, StreamBucket};
@@ -61,17 +61,14 @@ pub fn history(
             // Pick the stream offline, so a wrong --stream fails before any AWS call.
             stream_of(&offline, &source.file, args.stream.as_deref())?;
             let settings = global.aws_settings()?;
-            let (model, clients) = runtime.block_on(async {
-                let session = engine::open(&settings, offline.region.as_deref()).await?;
-                let online = online::model_with_account(
-                    &source,
-                    &session,
-                    &|n| std::env::var(n).ok(),
-                    style,
-                    stderr,
-                )?;
-                Ok::<_, Error>((online.model, session.clients))
-            })?;
+            let (session, online) = runtime.block_on(online::open_with_model(
+                &settings,
+                &source,
+                offline.region.as_deref(),
+                style,
+                stderr,
+            ))?;
+            let (model, clients) = (online.model, session.clients);
             let stream = stream_of(&model, &source.file, args.stream.as_deref())?;
             let bucket = match &stream.bucket {
                 StreamBucket::Spec(logical) => model

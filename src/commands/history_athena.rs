@@ -51,17 +51,14 @@ pub fn history(
     }
     let runtime = online::runtime()?;
     let settings = global.aws_settings()?;
-    let (model, clients) = runtime.block_on(async {
-        let session = engine::open(&settings, offline.region.as_deref()).await?;
-        let online = online::model_with_account(
-            &source,
-            &session,
-            &|n| std::env::var(n).ok(),
-            style,
-            stderr,
-        )?;
-        Ok::<_, Error>((online.model, session.clients))
-    })?;
+    let (session, online) = runtime.block_on(online::open_with_model(
+        &settings,
+        &source,
+        offline.region.as_deref(),
+        style,
+        stderr,
+    ))?;
+    let (model, clients) = (online.model, session.clients);
     let Some(athena) = model.athena.as_ref() else {
         return Err(HistoryError::NoAthena { file }.into());
     };

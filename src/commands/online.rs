@@ -40,6 +40,20 @@ pub(super) fn model_with_account(
     }
 }
 
+/// Connects and validates the spec again with the account's values, variables looked up
+/// in the process environment: the start of every command that reads AWS for a spec.
+pub(super) async fn open_with_model(
+    settings: &AwsSettings,
+    source: &SpecSource,
+    region: Option<&str>,
+    style: Style,
+    stderr: &mut dyn Write,
+) -> Result<(Session, OnlineModel), Error> {
+    let session = engine::open(settings, region).await?;
+    let online = model_with_account(source, &session, &|n| std::env::var(n).ok(), style, stderr)?;
+    Ok((session, online))
+}
+
 /// Observes and diffs, showing what is being read on a terminal.
 pub(super) async fn read_aws(
     session: &Session,

@@ -14,7 +14,7 @@ use super::progress::Waiting;
 use super::{Outcome, Style, load_spec, online};
 use crate::aws::{self, AwsError, Clients};
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::engine::{self, EngineError};
+use crate::engine::EngineError;
 use crate::error::Error;
 use crate::resources::{DeliveryStream, arn};
 use crate::verify::causes::{self, Caller, Observed};
@@ -42,14 +42,9 @@ pub fn verify(
     let (offline, source) = load_spec(request.spec, global, style, stderr)?;
     let settings = global.aws_settings()?;
     let report = online::runtime()?.block_on(async {
-        let session = engine::open(&settings, offline.region.as_deref()).await?;
-        let online = online::model_with_account(
-            &source,
-            &session,
-            &|n| std::env::var(n).ok(),
-            style,
-            stderr,
-        )?;
+        let (session, online) =
+            online::open_with_model(&settings, &source, offline.region.as_deref(), style, stderr)
+                .await?;
         let desired = crate::desired::derive(&online.model, &session.env);
         let destinations = verify::destinations(&desired, request.configuration_sets)?;
         let clients = &session.clients;
